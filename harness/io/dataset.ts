@@ -1,0 +1,181 @@
+/**
+ * Dataset folders: the NTIRE 2026 unpaired-ISP layout (`train/raws`, `train/jpegs`, `test/raws`)
+ * and the isp-bench fixture layout (`train/raw`, `train/rgb`, `val/raw`, `val/rgb`, `test/raw`,
+ * organizer-only targets under `hidden/`). Both are read by the same code; see README "Data layout".
+ *
+ * ```text
+ * <root>/
+ *   dataset.json                 optional: { name, bayerOrder, blackLevel, whiteLevel, … }
+ *   train/raw|raws/<scene>_<i>.npy    phone RAW patches, packed (H, W, 4)
+ *   train/rgb|jpegs/<scene>_<i>.png   target-camera sRGB patches, NOT aligned with train RAW
+ *   val/raw|raws/*.npy + val/rgb|jpegs/*.png   public, paired by file stem
+ *   test/raw|raws/*.npy          hidden-phase input
+ *   hidden/test/rgb/*.png        hidden-phase targets (organizer only; never served)
+ *   hidden/train/rgb/*.png       true target of each train RAW patch (upper-bound methods only)
+ *   hidden/truth.json            pairing truth of the unpaired train split
+ * ```
+ * @module
+ */
+import { join } from "node:path";
+import { InputError } from "../errors.ts";
+import type { RawImage, RgbImage, Sample } from "../types.ts";
+import { readImage } from "./image.ts";
+import { type BayerOrder, type RawOptions, readRaw } from "./raw.ts";
+
+/** A paired split: RAW inputs and (when known) their targets, matched by stem. */
+export interface PairedSplit {
+  /** RAW inputs, sorted by name. */
+  readonly raws: readonly Sample<RawImage>[];
+  /** Targets keyed by stem (empty for a split whose targets are hidden or absent). */
+  readonly targets: ReadonlyMap<string, Sample<RgbImage>>;
+}
+
+/** An opened dataset folder. */
+export interface Dataset {
+  /** Root folder. */
+  readonly root: string;
+  /** Contents of `dataset.json` (or `{}`). */
+  readonly meta: Readonly<Record<string, unknown>>;
+  /** RAW reading options from `dataset.json` (order, black and white levels). */
+  readonly rawOptions: RawOptions;
+  /** Unpaired train split. */
+  readonly train: {
+    readonly raws: readonly Sample<RawImage>[];
+    readonly rgbs: readonly Sample<RgbImage>[];
+  };
+  /** Public validation split (may be empty). */
+  readonly val: PairedSplit;
+  /** Hidden test split: targets filled only when `hidden/test/rgb` exists (organizer side). */
+  readonly test: PairedSplit;
+  /** True targets of train RAW patches, when shipped (fixtures); for upper-bound methods only. */
+  readonly trainTruth: ReadonlyMap<string, Sample<RgbImage>>;
+  /** Path of `hidden/truth.json` when present. */
+  readonly truthPath?: string;
+}
+
+const RAW_DIRS = ["raw", "raws"];
+const RGB_DIRS = ["rgb", "jpegs", "gt", "targets"];
+const IMAGE_EXT = /\.(png|jpe?g)$/i;
+
+/** Splits a patch name `<scene>_<index>` into its parts; `undefined` when it does not fit. */
+export function parsePatchName(name: string): { scene: string; index: number } | undefined {
+  const m = name.match(/^(.*)_(\d+)$/);
+  return m ? { scene: m[1], index: parseInt(m[2], 10) } : undefined;
+}
+
+/** File stem: name without folder and last extension. */
+export function stem(path: string): string {
+  const base = path.split(/[\\/]/).pop() ?? path;
+  const dot = base.lastIndexOf(".");
+  return dot > 0 ? base.slice(0, dot) : base;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  try {
+    return (await Deno.stat(path)).isDirectory;
+  } catch {
+    return false;
+  }
+}
+
+async function firstDir(base: string, names: string[]): Promise<string | undefined> {
+  for (const n of names) if (await isDir(join(base, n))) return join(base, n);
+  return undefined;
+}
+
+/** Lists files of a folder matching `pattern`, sorted by name (plain code-point order). */
+export async function listFiles(dir: string, pattern: RegExp): Promise<string[]> {
+  const out: string[] = [];
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && pattern.test(e.name)) out.push(join(dir, e.name));
+  }
+  return out.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Lazy RAW samples of every `.npy` in a folder. */
+export async function rawSamples(dir: string, opts: RawOptions = {}): Promise<Sample<RawImage>[]> {
+  return (await listFiles(dir, /\.npy$/i)).map((p) => ({
+    name: stem(p),
+    load: () => readRaw(p, opts),
+  }));
+}
+
+/** Lazy RGB samples of every PNG/JPEG in a folder; two files with one stem is an error. */
+export async function rgbSamples(dir: string): Promise<Sample<RgbImage>[]> {
+  const files = await listFiles(dir, IMAGE_EXT);
+  const seen = new Map<string, string>();
+  for (const f of files) {
+    const s = stem(f);
+    if (seen.has(s)) throw new InputError(f, `duplicate stem '${s}' (also ${seen.get(s)})`);
+    seen.set(s, f);
+  }
+  return files.map((p) => ({ name: stem(p), load: () => readImage(p) }));
+}
+
+async function pairedSplit(
+  rawDir: string | undefined,
+  rgbDir: string | undefined,
+  opts: RawOptions,
+): Promise<PairedSplit> {
+  const raws = rawDir ? await rawSamples(rawDir, opts) : [];
+  const targets = new Map<string, Sample<RgbImage>>();
+  if (rgbDir) { for (const s of await rgbSamples(rgbDir)) targets.set(s.name, s); }
+  return { raws, targets };
+}
+
+/**
+ * Opens a dataset folder in either layout.
+ *
+ * @throws {InputError} when the folder or its train split is missing, or `dataset.json` is bad
+ * @example
+ * ```ts
+ * const ds = await openDataset("out/fixtures-small");
+ * console.log(ds.train.raws.length, ds.val.raws.length);
+ * ```
+ */
+export async function openDataset(root: string): Promise<Dataset> {
+  if (!(await isDir(root))) throw new InputError(root, "dataset folder does not exist");
+  let meta: Record<string, unknown> = {};
+  try {
+    meta = JSON.parse(await Deno.readTextFile(join(root, "dataset.json")));
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) {
+      throw new InputError(join(root, "dataset.json"), `unreadable: ${(e as Error).message}`);
+    }
+  }
+  const rawOptions: RawOptions = {
+    order: (meta.bayerOrder as BayerOrder | undefined) ?? "RGGB",
+    blackLevel: (meta.blackLevel as number | undefined) ?? 0,
+    whiteLevel: (meta.whiteLevel as number | undefined) ?? 1023,
+  };
+  const trainDir = join(root, "train");
+  const trainRaw = await firstDir(trainDir, RAW_DIRS);
+  const trainRgb = await firstDir(trainDir, RGB_DIRS);
+  if (!trainRaw || !trainRgb) {
+    throw new InputError(trainDir, "expected train/raw (or raws) and train/rgb (or jpegs) folders");
+  }
+  const val = await pairedSplit(
+    await firstDir(join(root, "val"), RAW_DIRS),
+    await firstDir(join(root, "val"), RGB_DIRS),
+    rawOptions,
+  );
+  const test = await pairedSplit(
+    await firstDir(join(root, "test"), RAW_DIRS),
+    await firstDir(join(root, "hidden", "test"), RGB_DIRS),
+    rawOptions,
+  );
+  const trainTruth = new Map<string, Sample<RgbImage>>();
+  const truthDir = await firstDir(join(root, "hidden", "train"), RGB_DIRS);
+  if (truthDir) { for (const s of await rgbSamples(truthDir)) trainTruth.set(s.name, s); }
+  const truthPath = join(root, "hidden", "truth.json");
+  return {
+    root,
+    meta,
+    rawOptions,
+    train: { raws: await rawSamples(trainRaw, rawOptions), rgbs: await rgbSamples(trainRgb) },
+    val,
+    test,
+    trainTruth,
+    truthPath: (await Deno.stat(truthPath).catch(() => undefined))?.isFile ? truthPath : undefined,
+  };
+}
