@@ -1,0 +1,199 @@
+/**
+ * Bootstrap uncertainty for benchmark means: percentile intervals of a mean, paired comparisons
+ * between methods scored on the same images, and ranks that are shared where a paired test does
+ * not separate two methods. Every resampling is seeded, so reports are reproducible.
+ * @module
+ */
+import { createRng } from "../random.ts";
+import type { Interval } from "../store/types.ts";
+
+/** Bootstrap settings. */
+export interface BootstrapOptions {
+  /** Number of resamples (at least 1000 for reports; default 2000). */
+  resamples?: number;
+  /** Seed of the resampling (default 0). */
+  seed?: number;
+  /** Confidence level of the interval (default 0.95). */
+  level?: number;
+}
+
+function mean(values: ArrayLike<number>): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += values[i];
+  return s / values.length;
+}
+
+/** Percentile with linear interpolation between order statistics (NumPy's default). */
+export function percentile(sorted: Float64Array, q: number): number {
+  if (sorted.length === 0) return NaN;
+  const pos = q * (sorted.length - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(sorted.length - 1, lo + 1);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+}
+
+/** Draws `resamples` index vectors of length n with replacement, shared across paired samples. */
+function resampleMeans(
+  series: readonly ArrayLike<number>[],
+  opts: BootstrapOptions,
+): Float64Array[] {
+  const n = series[0].length;
+  const b = opts.resamples ?? 2000;
+  const rng = createRng(opts.seed ?? 0);
+  const out = series.map(() => new Float64Array(b));
+  for (let r = 0; r < b; r++) {
+    const sums = new Float64Array(series.length);
+    for (let k = 0; k < n; k++) {
+      const i = rng.int(n);
+      for (let s = 0; s < series.length; s++) sums[s] += series[s][i];
+    }
+    for (let s = 0; s < series.length; s++) out[s][r] = sums[s] / n;
+  }
+  return out;
+}
+
+/**
+ * Mean of `values` with a percentile-bootstrap interval.
+ *
+ * @example
+ * ```ts
+ * const { mean, lo, hi } = bootstrapMean([24.1, 25.3, 23.8, 26.0]);
+ * ```
+ */
+export function bootstrapMean(values: ArrayLike<number>, opts: BootstrapOptions = {}): Interval {
+  if (values.length === 0) throw new RangeError("bootstrapMean: no values");
+  for (let i = 0; i < values.length; i++) {
+    if (!Number.isFinite(values[i])) {
+      throw new RangeError(`bootstrapMean: value ${i} is ${values[i]}`);
+    }
+  }
+  const m = mean(values);
+  if (values.length === 1) return { mean: m, lo: m, hi: m };
+  const [means] = resampleMeans([values], opts);
+  means.sort();
+  const alpha = (1 - (opts.level ?? 0.95)) / 2;
+  return { mean: m, lo: percentile(means, alpha), hi: percentile(means, 1 - alpha) };
+}
+
+/**
+ * Paired bootstrap of the mean difference `a − b` over the same images (same order).
+ * `separated` is true when the interval excludes zero.
+ */
+export function pairedDifference(
+  a: ArrayLike<number>,
+  b: ArrayLike<number>,
+  opts: BootstrapOptions = {},
+): Interval & { separated: boolean } {
+  if (a.length !== b.length || a.length === 0) {
+    throw new RangeError(`pairedDifference: lengths ${a.length} and ${b.length}`);
+  }
+  const d = new Float64Array(a.length);
+  for (let i = 0; i < a.length; i++) d[i] = a[i] - b[i];
+  const iv = bootstrapMean(d, opts);
+  return { ...iv, separated: iv.lo > 0 || iv.hi < 0 };
+}
+
+/** One competitor: its per-image scores, aligned by image across all entries. */
+export interface RankEntry {
+  /** Method or submission name. */
+  readonly name: string;
+  /** Per-image PSNR (primary, higher is better). */
+  readonly psnr: ArrayLike<number>;
+  /** Per-image SSIM (first tie-break, higher is better). */
+  readonly ssim: ArrayLike<number>;
+  /** Per-image ΔE2000 (second tie-break, lower is better). */
+  readonly deltaE2000: ArrayLike<number>;
+}
+
+/** A ranked competitor. */
+export interface RankResult {
+  /** Name of the entry. */
+  readonly name: string;
+  /**
+   * Competition rank: 1 + the number of entries whose PSNR is better by a paired bootstrap test.
+   * Entries not separated from each other share a rank.
+   */
+  readonly rank: number;
+  /** 95% bootstrap interval of the rank (by mean PSNR, ties broken by SSIM then ΔE2000). */
+  readonly rankLo: number;
+  /** Upper end of the rank interval. */
+  readonly rankHi: number;
+  /** Position in the challenge's strict order (PSNR, then SSIM, then ΔE2000 means). */
+  readonly order: number;
+}
+
+function compareMeans(
+  a: { psnr: number; ssim: number; de: number },
+  b: { psnr: number; ssim: number; de: number },
+): number {
+  return b.psnr - a.psnr || b.ssim - a.ssim || a.de - b.de;
+}
+
+/**
+ * Ranks competitors scored on the same images. The strict order is the challenge's (mean PSNR,
+ * then SSIM, then ΔE2000); the reported rank counts only entries that are better by a paired
+ * bootstrap test on PSNR, so entries whose difference is not separated share a rank.
+ *
+ * @example
+ * ```ts
+ * const ranks = rankWithTies([{ name: "a", psnr, ssim, deltaE2000 }, { name: "b", … }]);
+ * ```
+ */
+export function rankWithTies(
+  entries: readonly RankEntry[],
+  opts: BootstrapOptions = {},
+): RankResult[] {
+  if (entries.length === 0) return [];
+  const n = entries[0].psnr.length;
+  for (const e of entries) {
+    if (e.psnr.length !== n || e.ssim.length !== n || e.deltaE2000.length !== n) {
+      throw new RangeError(`rankWithTies: '${e.name}' is not scored on the same ${n} images`);
+    }
+  }
+  const means = entries.map((e) => ({
+    psnr: mean(e.psnr),
+    ssim: mean(e.ssim),
+    de: mean(e.deltaE2000),
+  }));
+  const order = entries.map((_, i) => i).sort((i, j) => compareMeans(means[i], means[j]));
+  const position = new Array<number>(entries.length);
+  order.forEach((i, k) => (position[i] = k + 1));
+
+  const better = new Array<number>(entries.length).fill(0);
+  for (let i = 0; i < entries.length; i++) {
+    for (let j = i + 1; j < entries.length; j++) {
+      const d = pairedDifference(entries[i].psnr, entries[j].psnr, opts);
+      if (d.separated && d.mean > 0) better[j]++;
+      else if (d.separated && d.mean < 0) better[i]++;
+    }
+  }
+
+  // Rank intervals: rank by resampled means, with the same resampled images for every entry.
+  const rs = (k: keyof RankEntry) => entries.map((e) => e[k] as ArrayLike<number>);
+  const series = [...rs("psnr"), ...rs("ssim"), ...rs("deltaE2000")];
+  const resampled = n > 1
+    ? resampleMeans(series, opts)
+    : series.map((s) => Float64Array.of(mean(s)));
+  const m = entries.length;
+  const ranks = entries.map(() => new Float64Array(resampled[0].length));
+  for (let r = 0; r < resampled[0].length; r++) {
+    const at = entries.map((_, i) => ({
+      psnr: resampled[i][r],
+      ssim: resampled[m + i][r],
+      de: resampled[2 * m + i][r],
+    }));
+    const o = entries.map((_, i) => i).sort((i, j) => compareMeans(at[i], at[j]));
+    o.forEach((i, k) => (ranks[i][r] = k + 1));
+  }
+  const alpha = (1 - (opts.level ?? 0.95)) / 2;
+  return entries.map((e, i) => {
+    const sorted = ranks[i].sort();
+    return {
+      name: e.name,
+      rank: 1 + better[i],
+      rankLo: Math.round(percentile(sorted, alpha)),
+      rankHi: Math.round(percentile(sorted, 1 - alpha)),
+      order: position[i],
+    };
+  }).sort((x, y) => x.order - y.order);
+}
