@@ -1,0 +1,265 @@
+/**
+ * Scoring of predictions against targets: per-image PSNR, SSIM and CIEDE2000, their means with
+ * bootstrap intervals, and the torchmetrics-style pooled PSNR. Predictions come from a folder or a
+ * submission zip (read in memory), targets from a folder; files are matched by stem.
+ * @module
+ */
+import { basename, dirname, join } from "node:path";
+import { InputError } from "./errors.ts";
+import { decodeImage } from "./io/image.ts";
+import { listFiles, stem } from "./io/dataset.ts";
+import { readZip, type ZipLimits } from "./io/zip.ts";
+import { createProgress } from "./progress.ts";
+import { bootstrapMean, type BootstrapOptions } from "./stats/bootstrap.ts";
+import type { ImageScore, Interval } from "./store/types.ts";
+import type { RgbImage } from "./types.ts";
+import { cappedPsnr, psnr } from "../metrics/psnr.ts";
+import { ssim } from "../metrics/ssim.ts";
+import { deltaE2000 } from "../metrics/ciede2000.ts";
+
+const IMAGE = /\.(png|jpe?g)$/i;
+
+/** An image file to decode later: its display name and a loader of its bytes. */
+export interface ImageFile {
+  /** Path or `archive.zip!entry`, used in messages. */
+  readonly file: string;
+  /** The file's bytes. */
+  bytes(): Promise<Uint8Array>;
+}
+
+/** Scores one prediction against its target. Sizes must match. */
+export function scoreImage(name: string, pred: RgbImage, gt: RgbImage): ImageScore {
+  if (pred.width !== gt.width || pred.height !== gt.height) {
+    throw new InputError(
+      name,
+      `prediction is ${pred.width}×${pred.height}, target is ${gt.width}×${gt.height}`,
+    );
+  }
+  const p = psnr(pred, gt);
+  const score: ImageScore = {
+    image: name,
+    psnr: cappedPsnr(p),
+    ssim: ssim(pred, gt),
+    deltaE2000: deltaE2000(pred, gt),
+  };
+  return Number.isFinite(p) ? score : { ...score, psnrCapped: true };
+}
+
+/** Scores a list of prediction/target pairs. */
+export function scoreImages(
+  pairs: readonly { name: string; pred: RgbImage; gt: RgbImage }[],
+): ImageScore[] {
+  return pairs.map((p) => scoreImage(p.name, p.pred, p.gt));
+}
+
+/** Aggregate of a scored set. */
+export interface ScoreSummary {
+  /** Number of images. */
+  readonly count: number;
+  /** Mean of per-image PSNR (the challenge's primary number), dB, with its interval. */
+  readonly psnr: Interval;
+  /** PSNR of the MSE pooled over all pixels of all images (torchmetrics' accumulation). */
+  readonly psnrPooled: number;
+  /** Mean SSIM with its interval. */
+  readonly ssim: Interval;
+  /** Mean CIEDE2000 with its interval. */
+  readonly deltaE2000: Interval;
+  /** Images whose PSNR was infinite and capped. */
+  readonly cappedImages: number;
+}
+
+/**
+ * Summarises per-image scores: means, bootstrap intervals (fixed seed) and pooled PSNR.
+ * `pixels[i]` is the pixel count of image i (pooled PSNR weights MSE by it; default equal).
+ */
+export function summarize(
+  scores: readonly ImageScore[],
+  opts: BootstrapOptions & { pixels?: readonly number[] } = {},
+): ScoreSummary {
+  if (scores.length === 0) throw new RangeError("summarize: no scores");
+  const col = (k: "psnr" | "ssim" | "deltaE2000") => scores.map((s) => s[k]);
+  let sq = 0;
+  let count = 0;
+  scores.forEach((s, i) => {
+    const n = opts.pixels?.[i] ?? 1;
+    sq += (s.psnrCapped ? 0 : 10 ** (-s.psnr / 10)) * n;
+    count += n;
+  });
+  return {
+    count: scores.length,
+    psnr: bootstrapMean(col("psnr"), opts),
+    psnrPooled: cappedPsnr(sq === 0 ? Infinity : -10 * Math.log10(sq / count)),
+    ssim: bootstrapMean(col("ssim"), opts),
+    deltaE2000: bootstrapMean(col("deltaE2000"), opts),
+    cappedImages: scores.filter((s) => s.psnrCapped).length,
+  };
+}
+
+/** Image files of a folder keyed by stem; two files with one stem is an error. */
+export async function imageFilesOfDir(dir: string): Promise<Map<string, ImageFile>> {
+  let files: string[];
+  try {
+    files = await listFiles(dir, IMAGE);
+  } catch (e) {
+    throw new InputError(dir, `cannot list folder: ${(e as Error).message}`, { cause: e });
+  }
+  const out = new Map<string, ImageFile>();
+  for (const f of files) {
+    const s = stem(f);
+    if (out.has(s)) throw new InputError(f, `duplicate stem '${s}' (also ${out.get(s)!.file})`);
+    out.set(s, { file: f, bytes: () => Deno.readFile(f) });
+  }
+  return out;
+}
+
+/**
+ * Image entries of a submission zip keyed by stem. Entries may sit in one sub-folder; macOS
+ * metadata and non-image files are ignored (returned in `ignored`).
+ */
+export function imageFilesOfZip(
+  bytes: Uint8Array,
+  file: string,
+  limits?: ZipLimits,
+): { files: Map<string, ImageFile>; ignored: string[] } {
+  const files = new Map<string, ImageFile>();
+  const ignored: string[] = [];
+  for (const e of readZip(bytes, file, limits)) {
+    const base = e.name.split("/").pop()!;
+    if (e.name.startsWith("__MACOSX/") || base.startsWith(".") || !IMAGE.test(base)) {
+      ignored.push(e.name);
+      continue;
+    }
+    const s = stem(base);
+    const where = `${file}!${e.name}`;
+    if (files.has(s)) {
+      throw new InputError(where, `duplicate stem '${s}' (also ${files.get(s)!.file})`);
+    }
+    files.set(s, { file: where, bytes: () => Promise.resolve(e.data) });
+  }
+  return { files, ignored };
+}
+
+/** Opens predictions from a folder or a `.zip` file. */
+export async function openPredictions(
+  path: string,
+  limits?: ZipLimits,
+): Promise<{ files: Map<string, ImageFile>; ignored: string[] }> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch {
+    throw new InputError(path, "predictions not found (expected a folder or a .zip)");
+  }
+  if (info.isDirectory) return { files: await imageFilesOfDir(path), ignored: [] };
+  return imageFilesOfZip(await Deno.readFile(path), path, limits);
+}
+
+function listSome(names: string[]): string {
+  const shown = names.slice(0, 5).join(", ");
+  return names.length > 5 ? `${shown}, … (${names.length} in all)` : shown;
+}
+
+/** Full result of scoring a submission. */
+export interface ScoreReport {
+  /** Where predictions came from. */
+  readonly pred: string;
+  /** Where targets came from. */
+  readonly gt: string;
+  /** Means, intervals and pooled PSNR. */
+  readonly summary: ScoreSummary;
+  /** Per-image scores, sorted by image name. */
+  readonly images: readonly ImageScore[];
+  /** Archive entries that were not images and were skipped. */
+  readonly ignored: readonly string[];
+  /** Bootstrap settings used. */
+  readonly bootstrap: { resamples: number; seed: number; level: number };
+}
+
+/** Options of {@link scoreSubmission}. */
+export interface ScoreOptions extends BootstrapOptions {
+  /** Zip limits for archive predictions. */
+  zipLimits?: ZipLimits;
+  /** Show a progress bar on stderr (default true). */
+  progress?: boolean;
+}
+
+/**
+ * Scores a folder or zip of predictions against a folder of targets. Every target needs exactly
+ * one prediction with the same stem; missing or extra predictions are errors listing the names.
+ *
+ * @throws {InputError} for missing/extra/duplicate/undecodable predictions or size mismatches
+ * @example
+ * ```ts
+ * const report = await scoreSubmission("submission.zip", "hidden/test/rgb");
+ * console.log(report.summary.psnr.mean);
+ * ```
+ */
+export async function scoreSubmission(
+  predPath: string,
+  gtDir: string,
+  opts: ScoreOptions = {},
+): Promise<ScoreReport> {
+  const gt = await imageFilesOfDir(gtDir);
+  if (gt.size === 0) throw new InputError(gtDir, "no target images (.png/.jpg) found");
+  const { files: pred, ignored } = await openPredictions(predPath, opts.zipLimits);
+  const missing = [...gt.keys()].filter((k) => !pred.has(k));
+  if (missing.length > 0) {
+    throw new InputError(
+      predPath,
+      `missing predictions for ${missing.length} targets: ${listSome(missing)}`,
+    );
+  }
+  const extra = [...pred.keys()].filter((k) => !gt.has(k));
+  if (extra.length > 0) {
+    throw new InputError(
+      predPath,
+      `${extra.length} predictions have no target: ${listSome(extra)}`,
+    );
+  }
+  const names = [...gt.keys()].sort();
+  const bar = createProgress("scoring", names.length, { quiet: opts.progress === false });
+  const images: ImageScore[] = [];
+  const pixels: number[] = [];
+  for (const [i, name] of names.entries()) {
+    const p = pred.get(name)!;
+    const g = gt.get(name)!;
+    const predImg = await decodeImage(await p.bytes(), p.file);
+    const gtImg = await decodeImage(await g.bytes(), g.file);
+    if (predImg.width !== gtImg.width || predImg.height !== gtImg.height) {
+      throw new InputError(
+        p.file,
+        `size ${predImg.width}×${predImg.height} differs from target ${g.file} (${gtImg.width}×${gtImg.height})`,
+      );
+    }
+    images.push(scoreImage(name, predImg, gtImg));
+    pixels.push(gtImg.width * gtImg.height);
+    bar.update(i + 1, name);
+  }
+  bar.finish();
+  const bootstrap = {
+    resamples: opts.resamples ?? 2000,
+    seed: opts.seed ?? 0,
+    level: opts.level ?? 0.95,
+  };
+  return {
+    pred: predPath,
+    gt: gtDir,
+    summary: summarize(images, { ...bootstrap, pixels }),
+    images,
+    ignored,
+    bootstrap,
+  };
+}
+
+/** Per-image scores as CSV (`image,psnr,ssim,deltaE2000`). */
+export function toCsv(images: readonly ImageScore[]): string {
+  const rows = images.map((s) => `${s.image},${s.psnr},${s.ssim},${s.deltaE2000}`);
+  return ["image,psnr,ssim,deltaE2000", ...rows].join("\n") + "\n";
+}
+
+/** Writes a file atomically (temp file + rename), so a failure never leaves a half-written file. */
+export async function writeFileAtomic(path: string, text: string): Promise<void> {
+  const tmp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID()}`);
+  await Deno.writeTextFile(tmp, text);
+  await Deno.rename(tmp, path);
+}
