@@ -55,8 +55,11 @@ export interface MethodContext {
 export interface Model {
   /** Number of learned parameters actually used. */
   readonly params: number;
-  /** RAW (packed Bayer, H×W×4) → sRGB (2H×2W×3) in [0, 1]. */
-  render(raw: RawImage): Promise<RgbImage>;
+  /**
+   * RAW (packed Bayer, H×W×4) → sRGB (2H×2W×3) in [0, 1]. `name` (the file stem) is only used
+   * in error messages.
+   */
+  render(raw: RawImage, name?: string): Promise<RgbImage>;
   /** Writes the model as ONNX (input `raw` N×4×H×W, output `rgb` N×3×2H×2W), if supported. */
   exportOnnx?(path: string): Promise<void>;
   /** Frees workers, sessions, GPU buffers. */

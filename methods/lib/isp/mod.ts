@@ -1,0 +1,25 @@
+/**
+ * The classical pre-ISP (re-mosaic, demosaic, white balance, gamma, tone).
+ * @module
+ */
+export { type Mosaic, mosaicRgb, remosaic } from "./mosaic.ts";
+export {
+  applyDemosaicKernels,
+  bilinearKernels,
+  demosaicBilinear,
+  demosaicEdgeAware,
+  type DemosaicKernels,
+  demosaicKernels,
+  type DemosaicMethod,
+  malvarKernels,
+} from "./demosaic.ts";
+export { applyGains, greyWorldGains } from "./whitebalance.ts";
+export {
+  encodeTone,
+  preIsp,
+  type PreIspOptions,
+  type ResolvedPreIspOptions,
+  resolvePreIspOptions,
+  type ToneCurve,
+  type WhiteBalance,
+} from "./preisp.ts";

@@ -1,0 +1,32 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { createJsKernels } from "../cnn/kernels.ts";
+import { CnnShard } from "../cnn/net.ts";
+import { preIsp } from "../isp/preisp.ts";
+import { exportColorCnnOnnx } from "./export.ts";
+import { maxAbsDiff } from "./pyref.ts";
+import { openSession, runRaw } from "./runtime.ts";
+import { photoRaw, testWeights } from "./testdata.ts";
+
+Deno.test("TS forward (preIsp → colour CNN) equals the exported ONNX run by ORT ≤ 1e-5", async () => {
+  const w = testWeights(21, 128);
+  const raw = await photoRaw("coffee.png", 70, 40, 80, 64);
+  const rgb = preIsp(raw);
+  const net = new CnnShard(createJsKernels(), 128);
+  net.setWeights(w);
+  const ts = net.forward(rgb.data, 1, rgb.height, rgb.width);
+  const dir = await Deno.makeTempDir();
+  try {
+    const path = join(dir, "cnn.onnx");
+    await exportColorCnnOnnx(w, path);
+    const m = await openSession(path);
+    const ort = await runRaw(m, raw);
+    await m.session.release();
+    const d = maxAbsDiff(ts, ort.data);
+    console.log(`TS forward vs ORT (coffee crop, 160×128 output, C = 128): ${d.toExponential(2)}`);
+    assert.ok(d <= 1e-5, `TS vs ORT ${d}`);
+    assert.ok(ts.filter((v) => v > 0 && v < 1).length > ts.length / 2, "output mostly clamped");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
