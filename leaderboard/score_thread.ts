@@ -1,0 +1,108 @@
+/**
+ * Web Worker entry that scores one result zip off the server's event loop (SSIM and ΔE2000 take
+ * about a third of a second per 512×512 image), so pages stay responsive while a job runs. Input
+ * errors come back as data and are rebuilt as {@link InputError}s by {@link scoreZipInThread}.
+ * @module
+ */
+import { InputError } from "../harness/errors.ts";
+import type { ZipLimits } from "../harness/io/zip.ts";
+import { scoreResultZip, type SubmissionScores } from "./scoring.ts";
+
+/** Request to the thread. */
+interface Request {
+  bytes: Uint8Array;
+  gtDir: string;
+  file: string;
+  zipLimits?: ZipLimits;
+  delayPerImageMs?: number;
+}
+
+/** Answer of the thread. */
+type Reply =
+  | { ok: true; scores: SubmissionScores }
+  | { ok: false; input?: { file: string; reason: string }; message: string };
+
+/** Options of {@link scoreZipInThread}. */
+export interface ThreadOptions {
+  /** Name of the archive in messages. */
+  file: string;
+  /** Zip expansion limits. */
+  zipLimits?: ZipLimits;
+  /** Fault-injection delay per image (tests only). */
+  delayPerImageMs?: number;
+  /** Aborts the scoring (the thread is terminated). */
+  signal?: AbortSignal;
+}
+
+/**
+ * Scores a result zip in a dedicated worker thread.
+ * @throws {InputError} for problems with the submission, as {@link scoreResultZip} does
+ * @example
+ * ```ts
+ * const { summary } = await scoreZipInThread(bytes, "data/val/rgb", { file: "v1.zip" });
+ * ```
+ */
+export function scoreZipInThread(
+  bytes: Uint8Array,
+  gtDir: string,
+  opts: ThreadOptions,
+): Promise<SubmissionScores> {
+  const w = new Worker(import.meta.url, { type: "module" });
+  return new Promise<SubmissionScores>((resolve, reject) => {
+    const stop = () => {
+      w.terminate();
+      reject(opts.signal?.reason ?? new Error("scoring aborted"));
+    };
+    opts.signal?.addEventListener("abort", stop, { once: true });
+    w.onmessage = (ev: MessageEvent<Reply>) => {
+      opts.signal?.removeEventListener("abort", stop);
+      w.terminate();
+      const r = ev.data;
+      if (r.ok) resolve(r.scores);
+      else if (r.input) reject(new InputError(r.input.file, r.input.reason));
+      else reject(new Error(r.message));
+    };
+    w.onerror = (ev) => {
+      ev.preventDefault();
+      opts.signal?.removeEventListener("abort", stop);
+      w.terminate();
+      reject(new Error(`scoring thread failed: ${ev.message}`));
+    };
+    const req: Request = {
+      bytes,
+      gtDir,
+      file: opts.file,
+      zipLimits: opts.zipLimits,
+      delayPerImageMs: opts.delayPerImageMs,
+    };
+    w.postMessage(req);
+  });
+}
+
+// Inside the worker thread: score and answer once.
+if (!(globalThis as { document?: unknown }).document && "WorkerGlobalScope" in globalThis) {
+  const scope = globalThis as unknown as {
+    onmessage: (ev: MessageEvent<Request>) => void;
+    postMessage: (r: Reply) => void;
+  };
+  scope.onmessage = async (ev) => {
+    const q = ev.data;
+    try {
+      const scores = await scoreResultZip(q.bytes, q.gtDir, {
+        file: q.file,
+        zipLimits: q.zipLimits,
+        onImage: q.delayPerImageMs
+          ? () => new Promise((r) => setTimeout(r, q.delayPerImageMs))
+          : undefined,
+      });
+      scope.postMessage({ ok: true, scores });
+    } catch (e) {
+      const err = e as Error;
+      scope.postMessage(
+        e instanceof InputError
+          ? { ok: false, input: { file: e.file, reason: e.reason }, message: e.message }
+          : { ok: false, message: err.message },
+      );
+    }
+  };
+}

@@ -1,0 +1,159 @@
+/**
+ * Serves the leaderboard with an in-process scoring worker:
+ *
+ * ```sh
+ * deno task serve [--port 8000] [--host 127.0.0.1] [--db out/results.sqlite] [--data DATASET]
+ *                 [--outputs DIR] [--no-worker] [--max-upload-mb 64] [--cache-ttl-ms 5000]
+ * ```
+ * With a PostgreSQL `--db`, more workers can run elsewhere (`leaderboard/worker.ts`).
+ * @module
+ */
+import { parseArgs } from "node:util";
+import { OptionError } from "../harness/errors.ts";
+import { migrate } from "../harness/store/migrate.ts";
+import { openDb } from "../harness/store/open.ts";
+import { RESULTS_MIGRATIONS } from "../harness/store/results.ts";
+import type { Db } from "../harness/store/types.ts";
+import { createApp } from "./app.ts";
+import { createBoardCache } from "./cache.ts";
+import { createModelScorer } from "./model_scoring.ts";
+import { storeResults } from "./results.ts";
+import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
+import { startWorker, type WorkerHandle } from "./worker.ts";
+
+/** Settings of {@link serveLeaderboard}. */
+export interface ServeOptions {
+  /** Open, migrated store. */
+  db: Db;
+  /** Dataset folder (targets for scoring, public val files for crops). */
+  dataDir?: string;
+  /** Stored method outputs for crops. */
+  outputsDir?: string;
+  /** Port (0: any free port). Default 8000. */
+  port?: number;
+  /** Interface (default 127.0.0.1). */
+  hostname?: string;
+  /** Run the in-process scoring worker (default true when `dataDir` is set). */
+  worker?: boolean;
+  /** Worker poll interval, ms (default 1000). */
+  pollMs?: number;
+  /** Largest upload, bytes. */
+  maxUploadBytes?: number;
+  /** Board cache TTL, ms (default 5000). */
+  cacheTtlMs?: number;
+  /** Called with the bound port once listening. */
+  onListen?: (port: number) => void;
+}
+
+/** A running server. */
+export interface RunningServer {
+  /** Bound port. */
+  readonly port: number;
+  /** Stops the worker and the server (the store stays open). */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the server (and worker) on loopback by default.
+ * @example
+ * ```ts
+ * const s = await serveLeaderboard({ db, dataDir: "out/fixtures", port: 0 });
+ * console.log(s.port);
+ * await s.close();
+ * ```
+ */
+export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServer> {
+  const cache = createBoardCache({ ttlMs: opts.cacheTtlMs });
+  let worker: WorkerHandle | undefined;
+  const app = await createApp({
+    db: opts.db,
+    results: storeResults(opts.db),
+    dataDir: opts.dataDir,
+    outputsDir: opts.outputsDir,
+    maxUploadBytes: opts.maxUploadBytes,
+    cache,
+    onSubmitted: () => worker?.wake(),
+  });
+  if ((opts.worker ?? true) && opts.dataDir) {
+    worker = startWorker({
+      db: opts.db,
+      dataDir: opts.dataDir,
+      pollMs: opts.pollMs,
+      scoreModel: createModelScorer(),
+      onDone: () => cache.invalidate(),
+      log: (l) => console.error(`[worker] ${l}`),
+    });
+  }
+  let bound = 0;
+  const server = Deno.serve({
+    port: opts.port ?? 8000,
+    hostname: opts.hostname ?? "127.0.0.1",
+    onListen: (addr) => {
+      bound = addr.port;
+      opts.onListen?.(addr.port);
+    },
+  }, app.fetch);
+  return {
+    get port() {
+      return bound || server.addr.port;
+    },
+    async close() {
+      await worker?.stop();
+      await server.shutdown();
+    },
+  };
+}
+
+async function main(args: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      port: { type: "string", default: "8000" },
+      host: { type: "string", default: "127.0.0.1" },
+      db: { type: "string", default: "out/results.sqlite" },
+      data: { type: "string" },
+      outputs: { type: "string", default: "out" },
+      "no-worker": { type: "boolean", default: false },
+      "max-upload-mb": { type: "string", default: "64" },
+      "cache-ttl-ms": { type: "string", default: "5000" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  if (values.help) {
+    console.log(
+      "usage: deno task serve [--port N] [--host H] [--db URL] [--data DATASET] [--outputs DIR] " +
+        "[--no-worker] [--max-upload-mb N] [--cache-ttl-ms N]",
+    );
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new OptionError("--port", `'${values.port}' is not a port number`);
+  }
+  const mb = Number(values["max-upload-mb"]);
+  if (!(mb > 0)) {
+    throw new OptionError("--max-upload-mb", `'${values["max-upload-mb"]}' must be > 0`);
+  }
+  const db = await openDb(values.db);
+  await migrate(db, [...RESULTS_MIGRATIONS, ...LEADERBOARD_MIGRATIONS]);
+  const s = await serveLeaderboard({
+    db,
+    dataDir: values.data,
+    outputsDir: values.outputs,
+    port,
+    hostname: values.host,
+    worker: !values["no-worker"],
+    maxUploadBytes: mb * 2 ** 20,
+    cacheTtlMs: Number(values["cache-ttl-ms"]),
+    onListen: (p) => console.log(`leaderboard on http://${values.host}:${p}/`),
+  });
+  const stop = async () => {
+    await s.close();
+    await db.close();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+}
+
+if (import.meta.main) await main(Deno.args);
