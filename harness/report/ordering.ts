@@ -1,0 +1,72 @@
+/**
+ * The expected ordering on the fixtures, checked after a bench: the reference method beats the
+ * classical baselines on PSNR and ΔE2000, and the paired upper bound is at least as good as the
+ * reference on PSNR. Compared on means of the scored phase (test when present, else val).
+ * @module
+ */
+import type { LeaderboardRow } from "../store/types.ts";
+
+/** Names the check looks for. */
+export interface OrderingNames {
+  /** The reference method (default `semantic-pairing`). */
+  readonly reference?: string;
+  /** Baselines it must beat (default `classical`, `color-transfer`). */
+  readonly baselines?: readonly string[];
+}
+
+/** Outcome of {@link checkOrdering}. */
+export interface OrderingCheck {
+  /** `PASS`, `FAIL`, or `SKIPPED` when a needed method has no result. */
+  readonly status: "PASS" | "FAIL" | "SKIPPED";
+  /** One line per comparison (or why it was skipped). */
+  readonly details: readonly string[];
+}
+
+/**
+ * Checks the expected ordering on one phase's rows.
+ * @example
+ * ```ts
+ * const { status, details } = checkOrdering(await leaderboard(db, "test"));
+ * ```
+ */
+export function checkOrdering(
+  rows: readonly LeaderboardRow[],
+  names: OrderingNames = {},
+): OrderingCheck {
+  const refName = names.reference ?? "semantic-pairing";
+  const baselines = names.baselines ?? ["classical", "color-transfer"];
+  const by = new Map(rows.map((r) => [r.method, r]));
+  const ref = by.get(refName);
+  const missing = [refName, ...baselines].filter((n) => !by.has(n));
+  const oracles = rows.filter((r) => r.usesTruth);
+  if (!ref || missing.length > 0 || oracles.length === 0) {
+    const need = [...missing, ...(oracles.length ? [] : ["an upper-bound (usesTruth) method"])];
+    return { status: "SKIPPED", details: [`no result for ${need.join(", ")}`] };
+  }
+  const details: string[] = [];
+  let ok = true;
+  const claim = (good: boolean, text: string) => {
+    ok &&= good;
+    details.push(`${good ? "ok  " : "FAIL"} ${text}`);
+  };
+  for (const b of baselines) {
+    const base = by.get(b)!;
+    claim(
+      ref.psnr.mean > base.psnr.mean,
+      `${refName} PSNR ${ref.psnr.mean.toFixed(2)} > ${b} ${base.psnr.mean.toFixed(2)}`,
+    );
+    claim(
+      ref.deltaE2000.mean < base.deltaE2000.mean,
+      `${refName} ΔE2000 ${ref.deltaE2000.mean.toFixed(2)} < ${b} ${
+        base.deltaE2000.mean.toFixed(2)
+      }`,
+    );
+  }
+  for (const o of oracles) {
+    claim(
+      o.psnr.mean >= ref.psnr.mean,
+      `${o.method} PSNR ${o.psnr.mean.toFixed(2)} ≥ ${refName} ${ref.psnr.mean.toFixed(2)}`,
+    );
+  }
+  return { status: ok ? "PASS" : "FAIL", details };
+}
