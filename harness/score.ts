@@ -10,7 +10,7 @@ import { decodeImage } from "./io/image.ts";
 import { listFiles, stem } from "./io/dataset.ts";
 import { readZip, type ZipLimits } from "./io/zip.ts";
 import { createProgress } from "./progress.ts";
-import { bootstrapMean, type BootstrapOptions } from "./stats/bootstrap.ts";
+import { bootstrapMean, type BootstrapOptions, sceneGroups } from "./stats/bootstrap.ts";
 import type { ImageScore, Interval } from "./store/types.ts";
 import type { RgbImage } from "./types.ts";
 import { cappedPsnr, psnr } from "../metrics/psnr.ts";
@@ -66,17 +66,25 @@ export interface ScoreSummary {
   readonly deltaE2000: Interval;
   /** Images whose PSNR was infinite and capped. */
   readonly cappedImages: number;
+  /**
+   * What the bootstrap resampled: `scene` when patch names (`<scene>_<index>`) show several
+   * patches per scene (patches of one photo are correlated), else `image`.
+   */
+  readonly bootstrapUnit: "scene" | "image";
 }
 
 /**
  * Summarises per-image scores: means, bootstrap intervals (fixed seed) and pooled PSNR.
  * `pixels[i]` is the pixel count of image i (pooled PSNR weights MSE by it; default equal).
+ * Unless `groups` is given, patches are resampled by scene when their names allow it.
  */
 export function summarize(
   scores: readonly ImageScore[],
-  opts: BootstrapOptions & { pixels?: readonly number[] } = {},
+  options: BootstrapOptions & { pixels?: readonly number[] } = {},
 ): ScoreSummary {
   if (scores.length === 0) throw new RangeError("summarize: no scores");
+  const groups = options.groups ?? sceneGroups(scores.map((s) => s.image));
+  const opts = { ...options, groups };
   const col = (k: "psnr" | "ssim" | "deltaE2000") => scores.map((s) => s[k]);
   let sq = 0;
   let count = 0;
@@ -92,6 +100,7 @@ export function summarize(
     ssim: bootstrapMean(col("ssim"), opts),
     deltaE2000: bootstrapMean(col("deltaE2000"), opts),
     cappedImages: scores.filter((s) => s.psnrCapped).length,
+    bootstrapUnit: groups ? "scene" : "image",
   };
 }
 

@@ -4,7 +4,7 @@
  * where a paired bootstrap does not separate two entries), and cached per phase.
  * @module
  */
-import { rankWithTies } from "../harness/stats/bootstrap.ts";
+import { rankWithTies, sceneGroups } from "../harness/stats/bootstrap.ts";
 import type { Db, ImageScore, Interval, LeaderboardRow } from "../harness/store/types.ts";
 import { isRevealed, listSubmissions, type Phase } from "./queue.ts";
 
@@ -130,7 +130,7 @@ function rank(cands: Candidate[]): BoardEntry[] {
     };
   });
   // The harness's own settings (2000 resamples, seed 0), so ranks agree with `leaderboard()`.
-  const ranked = rankWithTies(series, { resamples: 2000, seed: 0 });
+  const ranked = rankWithTies(series, { resamples: 2000, seed: 0, groups: sceneGroups(names) });
   const counts = new Map<number, number>();
   for (const r of ranked) counts.set(r.rank, (counts.get(r.rank) ?? 0) + 1);
   return ranked.map((r) => ({

@@ -81,7 +81,7 @@ export async function main(args: string[]): Promise<number> {
     const log = values.out === "-" ? console.error : console.log;
     const f = (iv: { mean: number; lo: number; hi: number }, d: number) =>
       `${iv.mean.toFixed(d)}  [${iv.lo.toFixed(d)}, ${iv.hi.toFixed(d)}]`;
-    log(`images      ${s.count}`);
+    log(`images      ${s.count}  (95% intervals: bootstrap over ${s.bootstrapUnit}s)`);
     log(`PSNR        ${f(s.psnr, 3)} dB  (pooled ${s.psnrPooled.toFixed(3)} dB)`);
     log(`SSIM        ${f(s.ssim, 4)}`);
     log(`ΔE2000      ${f(s.deltaE2000, 3)}`);

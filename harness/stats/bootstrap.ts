@@ -15,6 +15,29 @@ export interface BootstrapOptions {
   seed?: number;
   /** Confidence level of the interval (default 0.95). */
   level?: number;
+  /**
+   * Cluster label of each value (e.g. the scene a patch was cut from). When given, whole clusters
+   * are resampled, so correlated patches of one photo do not pass for independent evidence.
+   */
+  groups?: readonly string[];
+}
+
+/**
+ * Scene of each patch name (`<scene>_<index>`), for a clustered bootstrap; `undefined` when some
+ * name does not follow the pattern or every scene has a single image (then images are the unit).
+ * @example
+ * ```ts
+ * sceneGroups(["s1_0", "s1_1", "s2_0"]); // ["s1", "s1", "s2"]
+ * ```
+ */
+export function sceneGroups(names: readonly string[]): string[] | undefined {
+  const groups: string[] = [];
+  for (const n of names) {
+    const m = n.match(/^(.*)_(\d+)$/);
+    if (!m) return undefined;
+    groups.push(m[1]);
+  }
+  return new Set(groups).size < groups.length && new Set(groups).size > 1 ? groups : undefined;
 }
 
 function mean(values: ArrayLike<number>): number {
@@ -32,22 +55,40 @@ export function percentile(sorted: Float64Array, q: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
 }
 
-/** Draws `resamples` index vectors of length n with replacement, shared across paired samples. */
+/** Index lists of the resampling units: one per value, or one per group label. */
+function units(n: number, groups?: readonly string[]): number[][] {
+  if (!groups) return Array.from({ length: n }, (_, i) => [i]);
+  if (groups.length !== n) {
+    throw new RangeError(`bootstrap: ${groups.length} groups for ${n} values`);
+  }
+  const byLabel = new Map<string, number[]>();
+  groups.forEach((g, i) => byLabel.set(g, [...(byLabel.get(g) ?? []), i]));
+  return [...byLabel.values()];
+}
+
+/**
+ * Bootstrap distribution of the means of several aligned series: each resample draws units
+ * (values, or whole groups) with replacement, the same draw for every series (paired), and takes
+ * the mean over all values drawn.
+ */
 function resampleMeans(
   series: readonly ArrayLike<number>[],
   opts: BootstrapOptions,
 ): Float64Array[] {
-  const n = series[0].length;
+  const u = units(series[0].length, opts.groups);
   const b = opts.resamples ?? 2000;
   const rng = createRng(opts.seed ?? 0);
   const out = series.map(() => new Float64Array(b));
+  const sums = new Float64Array(series.length);
   for (let r = 0; r < b; r++) {
-    const sums = new Float64Array(series.length);
-    for (let k = 0; k < n; k++) {
-      const i = rng.int(n);
-      for (let s = 0; s < series.length; s++) sums[s] += series[s][i];
+    sums.fill(0);
+    let count = 0;
+    for (let k = 0; k < u.length; k++) {
+      const members = u[rng.int(u.length)];
+      count += members.length;
+      for (const i of members) for (let s = 0; s < series.length; s++) sums[s] += series[s][i];
     }
-    for (let s = 0; s < series.length; s++) out[s][r] = sums[s] / n;
+    for (let s = 0; s < series.length; s++) out[s][r] = sums[s] / count;
   }
   return out;
 }
@@ -68,7 +109,7 @@ export function bootstrapMean(values: ArrayLike<number>, opts: BootstrapOptions 
     }
   }
   const m = mean(values);
-  if (values.length === 1) return { mean: m, lo: m, hi: m };
+  if (units(values.length, opts.groups).length === 1) return { mean: m, lo: m, hi: m };
   const [means] = resampleMeans([values], opts);
   means.sort();
   const alpha = (1 - (opts.level ?? 0.95)) / 2;
@@ -168,10 +209,10 @@ export function rankWithTies(
     }
   }
 
-  // Rank intervals: rank by resampled means, with the same resampled images for every entry.
+  // Rank intervals: rank by resampled means, with the same resampled units for every entry.
   const rs = (k: keyof RankEntry) => entries.map((e) => e[k] as ArrayLike<number>);
   const series = [...rs("psnr"), ...rs("ssim"), ...rs("deltaE2000")];
-  const resampled = n > 1
+  const resampled = units(n, opts.groups).length > 1
     ? resampleMeans(series, opts)
     : series.map((s) => Float64Array.of(mean(s)));
   const m = entries.length;

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import { createRng } from "../random.ts";
-import { bootstrapMean, pairedDifference, percentile, rankWithTies } from "./bootstrap.ts";
+import {
+  bootstrapMean,
+  pairedDifference,
+  percentile,
+  rankWithTies,
+  sceneGroups,
+} from "./bootstrap.ts";
 
 function normalSample(n: number, mu: number, sd: number, seed: number): Float64Array {
   const rng = createRng(seed);
@@ -107,4 +113,40 @@ Deno.test("rankWithTies breaks equal PSNR by SSIM then ΔE2000 in the strict ord
     () => rankWithTies([{ name: "q", psnr: [1], ssim: [1, 2], deltaE2000: [1] }]),
     /same 1 images/,
   );
+});
+
+Deno.test("clustered bootstrap resamples scenes: wider intervals for correlated patches", () => {
+  // 6 scenes × 8 patches; patches of a scene share a scene effect (sd 3) plus small noise.
+  const rng = createRng(21);
+  const values: number[] = [];
+  const names: string[] = [];
+  for (let s = 0; s < 6; s++) {
+    const effect = 3 * rng.normal();
+    for (let p = 0; p < 8; p++) {
+      values.push(20 + effect + 0.2 * rng.normal());
+      names.push(`scene${s}_${p}`);
+    }
+  }
+  const groups = sceneGroups(names)!;
+  assert.deepEqual(groups.slice(7, 9), ["scene0", "scene1"]);
+  const flat = bootstrapMean(values, { seed: 1 });
+  const clustered = bootstrapMean(values, { seed: 1, groups });
+  assert.equal(flat.mean, clustered.mean);
+  // Scene-level standard error ≈ sd(scene means)/√6 vs the naive sd(all)/√48: about 2.5× wider.
+  assert.ok(
+    clustered.hi - clustered.lo > 2 * (flat.hi - flat.lo),
+    `${JSON.stringify([flat, clustered])}`,
+  );
+  // Equal-size clusters: the interval matches a plain bootstrap of the 6 scene means.
+  const sceneMeans = Array.from(
+    { length: 6 },
+    (_, s) => values.slice(8 * s, 8 * s + 8).reduce((a, b) => a + b) / 8,
+  );
+  const ofMeans = bootstrapMean(sceneMeans, { seed: 1 });
+  assert.ok(
+    Math.abs(ofMeans.lo - clustered.lo) < 1e-9 && Math.abs(ofMeans.hi - clustered.hi) < 1e-9,
+  );
+  assert.equal(sceneGroups(["a_1", "b_2"]), undefined); // one image per scene: images are the unit
+  assert.equal(sceneGroups(["a_1", "nounderscore"]), undefined);
+  assert.throws(() => bootstrapMean([1, 2, 3], { groups: ["a", "b"] }), /2 groups for 3 values/);
 });

@@ -14,14 +14,19 @@
  * Leaderboard policy: per method, the runs of its most recently finished option set (or of the
  * option set pinned by `optionSets`) on the selected dataset are used, the latest run per seed, and each image's scores are averaged over
  * seeds (the mean over seeds, not the best seed: picking the best seed would reward noise). Means
- * and 95% intervals are bootstrapped over images; ranks come from `rankWithTies` (paired bootstrap
+ * and 95% intervals are bootstrapped over scenes (patches `<scene>_<index>`) or else images; ranks come from `rankWithTies` (paired bootstrap
  * on PSNR; methods not separated share a rank; order by PSNR, then SSIM, then ΔE2000).
  *
  * Other packages add tables through {@link migrate} with their own namespace
  * (`leaderboard/001_…`); the tables here are `methods`, `runs`, `scores` and `aggregates`.
  * @module
  */
-import { bootstrapMean, type BootstrapOptions, rankWithTies } from "../stats/bootstrap.ts";
+import {
+  bootstrapMean,
+  type BootstrapOptions,
+  rankWithTies,
+  sceneGroups,
+} from "../stats/bootstrap.ts";
 import { migrate } from "./migrate.ts";
 import { openDb, type OpenDbOptions } from "./open.ts";
 import type { Db, ImageScore, Interval, LeaderboardRow, Migration } from "./types.ts";
@@ -646,8 +651,10 @@ export async function leaderboard(
   const boot = opts.bootstrap ?? {};
   const ranked = new Map<string, { rank: number; order: number }>();
   if (common.size > 0) {
+    const commonNames = entries[0].scores.filter((x) => common.has(x.image)).map((x) => x.image);
     const rankEntries = entries.map((e) => {
-      const s = e.scores.filter((x) => common.has(x.image));
+      const by = new Map(e.scores.map((x) => [x.image, x]));
+      const s = commonNames.map((n) => by.get(n)!);
       return {
         name: e.runs[0].method,
         psnr: s.map((x) => x.psnr),
@@ -655,7 +662,8 @@ export async function leaderboard(
         deltaE2000: s.map((x) => x.deltaE2000),
       };
     });
-    for (const r of rankWithTies(rankEntries, boot)) {
+    const rankBoot = { ...boot, groups: boot.groups ?? sceneGroups(commonNames) };
+    for (const r of rankWithTies(rankEntries, rankBoot)) {
       ranked.set(r.name, { rank: r.rank, order: r.order });
     }
   }
@@ -664,13 +672,14 @@ export async function leaderboard(
     const ms = e.runs.map((r) => r.msPerMegapixel).filter((v): v is number => v !== undefined);
     const name = latest.method;
     const r = ranked.get(name);
+    const own = { ...boot, groups: boot.groups ?? sceneGroups(e.scores.map((s) => s.image)) };
     return {
       method: name,
       phase,
       rank: r?.rank ?? entries.length,
-      psnr: bootstrapMean(e.scores.map((s) => s.psnr), boot),
-      ssim: bootstrapMean(e.scores.map((s) => s.ssim), boot),
-      deltaE2000: bootstrapMean(e.scores.map((s) => s.deltaE2000), boot),
+      psnr: bootstrapMean(e.scores.map((s) => s.psnr), own),
+      ssim: bootstrapMean(e.scores.map((s) => s.ssim), own),
+      deltaE2000: bootstrapMean(e.scores.map((s) => s.deltaE2000), own),
       params: latest.params,
       msPerMegapixel: ms.length ? ms.reduce((a, b) => a + b, 0) / ms.length : NaN,
       usesTruth: latest.usesTruth,
