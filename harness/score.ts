@@ -168,6 +168,69 @@ function listSome(names: string[]): string {
   return names.length > 5 ? `${shown}, … (${names.length} in all)` : shown;
 }
 
+/** Options of {@link scoreMatched}. */
+export interface MatchOptions {
+  /** Name of the prediction source (folder or archive) used in messages. */
+  readonly source: string;
+  /**
+   * Whether error messages may name target files. False where the targets are hidden from the
+   * reader of the message (a team's submission status).
+   */
+  readonly nameTargets?: boolean;
+  /** Wraps every read of a target, e.g. to turn its failures into server-side errors. */
+  readonly readTarget?: (load: () => Promise<RgbImage>) => Promise<RgbImage>;
+  /** Called after each image (progress, heartbeats). */
+  readonly onImage?: (done: number, total: number, name: string) => void | Promise<void>;
+}
+
+/**
+ * Matches predictions to targets by stem and scores each pair. Every target needs exactly one
+ * prediction; missing or extra predictions are errors listing the names.
+ *
+ * @returns per-image scores sorted by name, and each target's pixel count (for pooled PSNR)
+ * @throws {InputError} for missing/extra/undecodable predictions or size mismatches
+ */
+export async function scoreMatched(
+  pred: ReadonlyMap<string, ImageFile>,
+  gt: ReadonlyMap<string, ImageFile>,
+  opts: MatchOptions,
+): Promise<{ images: ImageScore[]; pixels: number[] }> {
+  const missing = [...gt.keys()].filter((k) => !pred.has(k)).sort();
+  if (missing.length > 0) {
+    throw new InputError(
+      opts.source,
+      `missing predictions for ${missing.length} images: ${listSome(missing)}`,
+    );
+  }
+  const extra = [...pred.keys()].filter((k) => !gt.has(k)).sort();
+  if (extra.length > 0) {
+    throw new InputError(opts.source, `${extra.length} images match no target: ${listSome(extra)}`);
+  }
+  const readTarget = opts.readTarget ?? ((load) => load());
+  const names = [...gt.keys()].sort();
+  const images: ImageScore[] = [];
+  const pixels: number[] = [];
+  for (const [i, name] of names.entries()) {
+    const p = pred.get(name)!;
+    const g = gt.get(name)!;
+    const predImg = await decodeImage(await p.bytes(), p.file);
+    const gtImg = await readTarget(async () =>
+      decodeImage(await g.bytes(), opts.nameTargets === false ? name : g.file)
+    );
+    if (predImg.width !== gtImg.width || predImg.height !== gtImg.height) {
+      const target = opts.nameTargets === false ? "the target's" : `target ${g.file}`;
+      throw new InputError(
+        p.file,
+        `size ${predImg.width}×${predImg.height} differs from ${target} ${gtImg.width}×${gtImg.height}`,
+      );
+    }
+    images.push(scoreImage(name, predImg, gtImg));
+    pixels.push(gtImg.width * gtImg.height);
+    await opts.onImage?.(i + 1, names.length, name);
+  }
+  return { images, pixels };
+}
+
 /** Full result of scoring a submission. */
 export interface ScoreReport {
   /** Where predictions came from. */
@@ -193,8 +256,7 @@ export interface ScoreOptions extends BootstrapOptions {
 }
 
 /**
- * Scores a folder or zip of predictions against a folder of targets. Every target needs exactly
- * one prediction with the same stem; missing or extra predictions are errors listing the names.
+ * Scores a folder or zip of predictions against a folder of targets (see {@link scoreMatched}).
  *
  * @throws {InputError} for missing/extra/duplicate/undecodable predictions or size mismatches
  * @example
@@ -211,39 +273,11 @@ export async function scoreSubmission(
   const gt = await imageFilesOfDir(gtDir);
   if (gt.size === 0) throw new InputError(gtDir, "no target images (.png/.jpg) found");
   const { files: pred, ignored } = await openPredictions(predPath, opts.zipLimits);
-  const missing = [...gt.keys()].filter((k) => !pred.has(k));
-  if (missing.length > 0) {
-    throw new InputError(
-      predPath,
-      `missing predictions for ${missing.length} targets: ${listSome(missing)}`,
-    );
-  }
-  const extra = [...pred.keys()].filter((k) => !gt.has(k));
-  if (extra.length > 0) {
-    throw new InputError(
-      predPath,
-      `${extra.length} predictions have no target: ${listSome(extra)}`,
-    );
-  }
-  const names = [...gt.keys()].sort();
-  const bar = createProgress("scoring", names.length, { quiet: opts.progress === false });
-  const images: ImageScore[] = [];
-  const pixels: number[] = [];
-  for (const [i, name] of names.entries()) {
-    const p = pred.get(name)!;
-    const g = gt.get(name)!;
-    const predImg = await decodeImage(await p.bytes(), p.file);
-    const gtImg = await decodeImage(await g.bytes(), g.file);
-    if (predImg.width !== gtImg.width || predImg.height !== gtImg.height) {
-      throw new InputError(
-        p.file,
-        `size ${predImg.width}×${predImg.height} differs from target ${g.file} (${gtImg.width}×${gtImg.height})`,
-      );
-    }
-    images.push(scoreImage(name, predImg, gtImg));
-    pixels.push(gtImg.width * gtImg.height);
-    bar.update(i + 1, name);
-  }
+  const bar = createProgress("scoring", gt.size, { quiet: opts.progress === false });
+  const { images, pixels } = await scoreMatched(pred, gt, {
+    source: predPath,
+    onImage: (done, _total, name) => bar.update(done, name),
+  });
   bar.finish();
   const bootstrap = {
     resamples: opts.resamples ?? 2000,

@@ -149,11 +149,11 @@ Deno.test("score CLI writes JSON and CSV, and bad inputs exit non-zero without t
     [join(dir, "evil.zip")],
   );
   const cases: [string[], RegExp][] = [
-    [["--pred", join(dir, "missing")], /missing predictions for 2 targets: img_1, img_2/],
-    [["--pred", join(dir, "extra")], /1 predictions have no target: img_9/],
+    [["--pred", join(dir, "missing")], /missing predictions for 2 images: img_1, img_2/],
+    [["--pred", join(dir, "extra")], /1 images match no target: img_9/],
     [
       ["--pred", join(dir, "small")],
-      /small\/img_1.png: size 10×10 differs from target .*\(128×96\)/,
+      /small\/img_1.png: size 10×10 differs from target .*gt\/img_1.png 128×96/,
     ],
     [["--pred", join(dir, "corrupt")], /corrupt\/img_2.png: corrupt or truncated PNG/],
     [["--pred", join(dir, "evil.zip")], /evil.zip!..\/..\/img_0.png: unsafe entry name/],

@@ -7,9 +7,8 @@
  */
 import { join } from "node:path";
 import { InputError } from "../harness/errors.ts";
-import { decodeImage } from "../harness/io/image.ts";
 import type { ZipLimits } from "../harness/io/zip.ts";
-import { imageFilesOfDir, imageFilesOfZip, scoreImage, summarize } from "../harness/score.ts";
+import { imageFilesOfDir, imageFilesOfZip, scoreMatched, summarize } from "../harness/score.ts";
 import type { ImageScore } from "../harness/store/types.ts";
 import type { Phase, SubmissionSummary } from "./queue.ts";
 
@@ -60,11 +59,6 @@ export async function serverSide<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-function listSome(names: string[]): string {
-  const shown = names.slice(0, 5).join(", ");
-  return names.length > 5 ? `${shown}, … (${names.length} in all)` : shown;
-}
-
 /**
  * Scores a zip of predicted PNG/JPEG images against the targets in `gtDir`. Every target needs
  * exactly one prediction of the same stem.
@@ -85,36 +79,14 @@ export async function scoreResultZip(
   const { files: pred } = imageFilesOfZip(bytes, file, opts.zipLimits);
   const gt = await serverSide(() => imageFilesOfDir(gtDir));
   if (gt.size === 0) throw new InputError(gtDir, "no targets for this phase");
-  const missing = [...gt.keys()].filter((k) => !pred.has(k)).sort();
-  if (missing.length) {
-    throw new InputError(
-      file,
-      `missing predictions for ${missing.length} images: ${listSome(missing)}`,
-    );
-  }
-  const extra = [...pred.keys()].filter((k) => !gt.has(k)).sort();
-  if (extra.length) {
-    throw new InputError(file, `${extra.length} images match no target: ${listSome(extra)}`);
-  }
-  const names = [...gt.keys()].sort();
-  const images: ImageScore[] = [];
-  const pixels: number[] = [];
-  for (const [i, name] of names.entries()) {
-    const p = pred.get(name)!;
-    const g = gt.get(name)!;
-    const predImg = await decodeImage(await p.bytes(), p.file);
-    const gtImg = await serverSide(async () => decodeImage(await g.bytes(), name));
-    if (predImg.width !== gtImg.width || predImg.height !== gtImg.height) {
-      // The target's path is not named: it would reveal the organizer's layout.
-      throw new InputError(
-        p.file,
-        `size ${predImg.width}×${predImg.height} differs from the target's ${gtImg.width}×${gtImg.height}`,
-      );
-    }
-    images.push(scoreImage(name, predImg, gtImg));
-    pixels.push(gtImg.width * gtImg.height);
-    await opts.onImage?.(i + 1, names.length);
-  }
+  // Targets are the organizer's: their failures are server errors, and messages to the team
+  // never name their paths (that would reveal the organizer's layout).
+  const { images, pixels } = await scoreMatched(pred, gt, {
+    source: file,
+    nameTargets: false,
+    readTarget: serverSide,
+    onImage: opts.onImage,
+  });
   return { images, summary: summaryOf(images, pixels, 0, 0) };
 }
 
