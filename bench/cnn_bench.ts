@@ -5,6 +5,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { runPythonFile } from "../harness/testing/python.ts";
 import { seededRandom } from "../methods/lib/cnn/init.ts";
 import { createCnnTrainer } from "../methods/lib/cnn/train.ts";
 import { createGpuCnnTrainer } from "../methods/lib/cnn/gpu.ts";
@@ -29,10 +30,8 @@ const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
 /** Median s/step of the torch anchor with `th` intra-op threads. */
 async function torchStep(th: number): Promise<number> {
   const script = new URL("./py/cnn_anchor.py", import.meta.url).pathname;
-  const args = [script, String(n), String(crop), String(crop), String(th), String(steps)];
-  const r = await new Deno.Command("/usr/bin/python3", { args }).output();
-  if (!r.success) throw new Error(new TextDecoder().decode(r.stderr));
-  return JSON.parse(new TextDecoder().decode(r.stdout)).median;
+  const args = [String(n), String(crop), String(crop), String(th), String(steps)];
+  return JSON.parse(await runPythonFile(script, args)).median;
 }
 
 /** Routes: "wasm" (WASM SIMD kernels over workers), "js" (typed-array loops), "gpu" (WebGPU). */

@@ -10,6 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import { OptionError } from "../harness/errors.ts";
+import { spawnPython } from "../harness/testing/python.ts";
 import { join } from "node:path";
 import type { Matrix } from "../harness/types.ts";
 import { sinkhornDetailed } from "../methods/lib/ot/sinkhorn.ts";
@@ -223,12 +224,7 @@ for (const n of [...new Set([...sizes, ...fgwSizes])].sort((a, b) => a - b)) {
 
 // One Python process (one POT import); each task runs in Python, then in TypeScript, back to back.
 const anchor = new URL("./py/ot_anchor.py", import.meta.url).pathname;
-const child = new Deno.Command("/usr/bin/python3", {
-  args: [anchor],
-  stdin: "piped",
-  stdout: "piped",
-  stderr: "inherit",
-}).spawn();
+const child = spawnPython([anchor]);
 const toPy = child.stdin.getWriter();
 const fromPy = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
 let pending = "";

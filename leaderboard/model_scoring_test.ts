@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { decodeRaw } from "../harness/io/raw.ts";
 import { openSqlite } from "../harness/store/sqlite.ts";
+import { runPython } from "../harness/testing/python.ts";
 import { createApp } from "./app.ts";
 import { createModelScorer } from "./model_scoring.ts";
 import { getSubmission } from "./queue.ts";
@@ -34,12 +35,7 @@ m.ir_version = 8
 onnx.checker.check_model(m)
 onnx.save(m, sys.argv[1])
 `;
-  const out = await new Deno.Command("/usr/bin/python3", {
-    args: ["-c", py, path],
-    stderr: "piped",
-  })
-    .output();
-  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  await runPython(py, [path]);
 }
 
 Deno.test("model submission: ONNX run on val RAWs, scored like a PNG submission", async () => {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { openPostgres } from "../harness/store/postgres.ts";
-import { testBackends } from "../harness/store/testing.ts";
+import { backendTest, testBackends } from "../harness/store/testing.ts";
 import type { Db } from "../harness/store/types.ts";
 import {
   claimJob,
@@ -35,21 +35,10 @@ const enqueue = (db: Db, name: string, now?: Date) =>
   });
 
 for (const b of testBackends()) {
-  const test = (name: string, fn: (db: Db, url: string) => Promise<void>) =>
-    Deno.test({
-      name: `[${b.name}] ${name}`,
-      ignore: b.ignore,
-      fn: async () => {
-        const t = await b.open();
-        try {
-          await migrateAll(t.db);
-          await createToken(t.db, { team: "t", dailyLimit: 100 });
-          await fn(t.db, t.url);
-        } finally {
-          await t.cleanup();
-        }
-      },
-    });
+  const test = backendTest(b, async (db) => {
+    await migrateAll(db);
+    await createToken(db, { team: "t", dailyLimit: 100 });
+  });
 
   test("jobs are claimed oldest first, completed once, and persisted", async (db) => {
     const t0 = Date.parse("2026-01-01T10:00:00Z");

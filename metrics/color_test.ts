@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createRng } from "../harness/random.ts";
+import { runPython } from "../harness/testing/python.ts";
 import { D65_WHITE, rgbToLabArray, SRGB_TO_XYZ, srgbToLab } from "./color.ts";
 
 /** Runs scikit-image's rgb2lab on interleaved RGB values (float64), returns interleaved Lab. */
@@ -7,18 +8,7 @@ async function skimageLab(rgb: number[]): Promise<number[]> {
   const code = "import json,sys,numpy as np\nfrom skimage.color import rgb2lab\n" +
     "a=np.array(json.load(sys.stdin),dtype=np.float64).reshape(1,-1,3)\n" +
     "print(json.dumps(rgb2lab(a).ravel().tolist()))";
-  const child = new Deno.Command("/usr/bin/python3", {
-    args: ["-c", code],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-  const writer = child.stdin.getWriter();
-  await writer.write(new TextEncoder().encode(JSON.stringify(rgb)));
-  await writer.close();
-  const out = await child.output();
-  if (!out.success) throw new Error(new TextDecoder().decode(out.stderr));
-  return JSON.parse(new TextDecoder().decode(out.stdout));
+  return JSON.parse(await runPython(code, [], { stdin: JSON.stringify(rgb) }));
 }
 
 Deno.test("srgbToLab and rgbToLabArray match skimage.color.rgb2lab", async () => {

@@ -4,6 +4,7 @@
  * the TypeScript metrics can be compared with scikit-image in the same run.
  * @module
  */
+import { runPythonFile } from "../harness/testing/python.ts";
 
 /** One pred/gt pair of PNG files written by the anchor. */
 export interface AnchorPair {
@@ -60,15 +61,9 @@ export interface AnchorReport {
 export const ANCHOR_SCRIPT = new URL("../bench/py/metrics_anchor.py", import.meta.url).pathname;
 
 async function runAnchor(args: string[]): Promise<unknown> {
-  const out = await new Deno.Command("/usr/bin/python3", {
-    args: [ANCHOR_SCRIPT, ...args],
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  const err = new TextDecoder().decode(out.stderr);
-  if (!out.success) throw new Error(`metrics_anchor.py ${args[0]} failed:\n${err}`);
+  const out = await runPythonFile(ANCHOR_SCRIPT, args, { label: `metrics_anchor.py ${args[0]}` });
   // Non-finite numbers travel as strings ("inf").
-  return JSON.parse(new TextDecoder().decode(out.stdout), (_k, v) => {
+  return JSON.parse(out, (_k, v) => {
     if (v === "inf") return Infinity;
     if (v === "-inf") return -Infinity;
     if (v === "nan") return NaN;

@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { createRng } from "../random.ts";
+import { runPython } from "../testing/python.ts";
 import {
   bootstrapMean,
   pairedDifference,
@@ -15,14 +16,9 @@ function normalSample(n: number, mu: number, sd: number, seed: number): Float64A
 
 Deno.test("percentile interpolates like numpy.percentile (linear)", async () => {
   const xs = Float64Array.from([1, 2, 4, 8, 16, 32, 64]).sort();
-  const py = new Deno.Command("/usr/bin/python3", {
-    args: [
-      "-c",
-      "import numpy as np; print(' '.join(repr(float(np.percentile([1,2,4,8,16,32,64], q))) for q in (2.5, 50, 97.5, 31)))",
-    ],
-    stdout: "piped",
-  });
-  const ref = new TextDecoder().decode((await py.output()).stdout).trim().split(" ").map(Number);
+  const ref = (await runPython(
+    "import numpy as np; print(' '.join(repr(float(np.percentile([1,2,4,8,16,32,64], q))) for q in (2.5, 50, 97.5, 31)))",
+  )).trim().split(" ").map(Number);
   const ours = [0.025, 0.5, 0.975, 0.31].map((q) => percentile(xs, q));
   ours.forEach((v, i) => assert.ok(Math.abs(v - ref[i]) < 1e-12, `${v} vs numpy ${ref[i]}`));
 });

@@ -1,20 +1,8 @@
 import assert from "node:assert/strict";
-import { testBackends } from "./testing.ts";
-import type { Db } from "./types.ts";
-
-async function withDb(name: string, fn: (db: Db) => Promise<void>): Promise<void> {
-  const b = testBackends().find((x) => x.name === name)!;
-  const t = await b.open();
-  try {
-    await fn(t.db);
-  } finally {
-    await t.cleanup();
-  }
-}
+import { backendTest, testBackends, withTestDb } from "./testing.ts";
 
 for (const b of testBackends()) {
-  const test = (name: string, fn: (db: Db) => Promise<void>) =>
-    Deno.test({ name: `[${b.name}] ${name}`, ignore: b.ignore, fn: () => withDb(b.name, fn) });
+  const test = backendTest(b);
 
   test("run/all/get with $n placeholders and typed values", async (db) => {
     assert.equal(db.dialect, b.name);
@@ -111,7 +99,7 @@ for (const b of testBackends()) {
 }
 
 Deno.test("[sqlite] file is in WAL mode with a busy timeout", async () => {
-  await withDb("sqlite", async (db) => {
+  await withTestDb(testBackends().find((x) => x.name === "sqlite")!, async (db) => {
     assert.deepEqual(await db.get("PRAGMA journal_mode"), { journal_mode: "wal" });
     const t = await db.get<{ timeout: number }>("PRAGMA busy_timeout");
     assert.equal(t?.timeout, 10_000);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { appliedMigrations, migrate } from "./migrate.ts";
-import { testBackends } from "./testing.ts";
+import { backendTest, testBackends } from "./testing.ts";
 import type { Db, Migration } from "./types.ts";
 
 const m = (id: string, ddl: string): Migration => ({ id, sqlite: ddl, postgres: ddl });
@@ -17,19 +17,7 @@ async function tables(db: Db): Promise<string[]> {
 }
 
 for (const b of testBackends()) {
-  const test = (name: string, fn: (db: Db) => Promise<void>) =>
-    Deno.test({
-      name: `[${b.name}] ${name}`,
-      ignore: b.ignore,
-      fn: async () => {
-        const t = await b.open();
-        try {
-          await fn(t.db);
-        } finally {
-          await t.cleanup();
-        }
-      },
-    });
+  const test = backendTest(b);
 
   test("migrate applies in id order once, then is a no-op", async (db) => {
     assert.deepEqual(await migrate(db, [TWO, ONE]), ["demo/001_init", "demo/002_more"]);

@@ -15,7 +15,7 @@ import {
   saveRun,
   startRun,
 } from "./mod.ts";
-import { testBackends } from "./testing.ts";
+import { backendTest, testBackends } from "./testing.ts";
 import type { Db, ImageScore } from "./types.ts";
 
 const KEY: RunKey = {
@@ -51,20 +51,7 @@ async function save(db: Db, key: RunKey, s: ImageScore[], extra: Record<string, 
 }
 
 for (const b of testBackends()) {
-  const test = (name: string, fn: (db: Db, url: string) => Promise<void>) =>
-    Deno.test({
-      name: `[${b.name}] ${name}`,
-      ignore: b.ignore,
-      fn: async () => {
-        const t = await b.open();
-        try {
-          await migrate(t.db, RESULTS_MIGRATIONS);
-          await fn(t.db, t.url);
-        } finally {
-          await t.cleanup();
-        }
-      },
-    });
+  const test = backendTest(b, (db) => migrate(db, RESULTS_MIGRATIONS));
 
   test("saveRun round trip and findDoneRun resume key", async (db) => {
     const started = await startRun(db, { ...KEY, datasetId: "fixture" });

@@ -106,3 +106,48 @@ export function testBackends(): TestBackend[] {
     },
   ];
 }
+
+/**
+ * Runs `fn` on a fresh database of backend `b`, prepared by `setup` (e.g. migrations), and
+ * removes the database afterwards, whatever happens.
+ * @example
+ * ```ts
+ * await withTestDb(testBackends()[0], async (db) => { await db.run("SELECT 1"); });
+ * ```
+ */
+export async function withTestDb(
+  b: TestBackend,
+  fn: (db: Db, url: string) => Promise<void>,
+  setup?: (db: Db) => Promise<unknown>,
+): Promise<void> {
+  const t = await b.open();
+  try {
+    if (setup) await setup(t.db);
+    await fn(t.db, t.url);
+  } finally {
+    await t.cleanup();
+  }
+}
+
+/**
+ * A `test(name, fn)` for backend `b`: each call registers a Deno test named `[engine] name`
+ * (ignored where the engine is) that runs `fn` through {@link withTestDb} with `setup`.
+ * @example
+ * ```ts
+ * for (const b of testBackends()) {
+ *   const test = backendTest(b);
+ *   test("round trip", async (db) => { … });
+ * }
+ * ```
+ */
+export function backendTest(
+  b: TestBackend,
+  setup?: (db: Db) => Promise<unknown>,
+): (name: string, fn: (db: Db, url: string) => Promise<void>) => void {
+  return (name, fn) =>
+    Deno.test({
+      name: `[${b.name}] ${name}`,
+      ignore: b.ignore,
+      fn: () => withTestDb(b, fn, setup),
+    });
+}

@@ -15,6 +15,7 @@ import { cloneWeights, flattenWeights, initColorCnn, unflattenWeights } from "./
 import { fillReflectBorder } from "./kernels.ts";
 import {
   addMomentGrad,
+  addPairTerms,
   channelSums,
   DEFAULT_LOSS_WEIGHTS,
   type LossTerms,
@@ -314,11 +315,7 @@ export class GpuCnnTrainer implements CnnTrainerLike {
       for (let k = 0; k < 6; k++) (so[k] += cs[k]), (st[k] += ct[k]);
       const gi = g.subarray(i * len, (i + 1) * len);
       const pt = pairLoss(o, t, h, w, this.losses, gi, 1 / n, this.#hist);
-      terms.histY += pt.histY / n;
-      terms.histUV += pt.histUV / n;
-      terms.gram += pt.gram / n;
-      terms.tv += pt.tv / n;
-      terms.pixelL1 += pt.pixelL1 / n;
+      addPairTerms(terms, pt, n);
     }
     const m = momentLoss(so, st, n * px);
     terms.moment = m.value;

@@ -3,27 +3,19 @@
  * distribution (kaiming-uniform with a = √5, i.e. U(±1/√fan_in) for weights and biases).
  * @module
  */
+import { uniformSource } from "../../../harness/random.ts";
 import { cnnParamCount, type CnnWeights } from "./weights.ts";
 
 /**
- * A small seeded PRNG (mulberry32): the same seed gives the same stream on every platform, so
- * training is reproducible without global state.
+ * A seeded uniform source in [0, 1) (the project PRNG, `harness/random.ts`): the same seed gives
+ * the same stream on every platform, so training is reproducible without global state.
  * @example
  * ```ts
  * const rand = seededRandom(42);
  * const u = rand(); // in [0, 1)
  * ```
  */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const seededRandom: (seed: number) => () => number = uniformSource;
 
 function uniform(n: number, bound: number, rand: () => number): Float32Array {
   const out = new Float32Array(n);

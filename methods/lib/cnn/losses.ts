@@ -503,6 +503,15 @@ export function pairLoss(
   };
 }
 
+/** Adds `p / n` to `terms`, term by term (accumulates the batch mean of the pair terms). */
+export function addPairTerms(terms: PairTerms, p: PairTerms, n: number): void {
+  terms.histY += p.histY / n;
+  terms.histUV += p.histUV / n;
+  terms.gram += p.gram / n;
+  terms.tv += p.tv / n;
+  terms.pixelL1 += p.pixelL1 / n;
+}
+
 /** Weighted total of a term set. */
 export function totalLoss(t: Omit<LossTerms, "total">, w: LossWeights): number {
   return w.moment * t.moment + w.histY * t.histY + w.histUV * t.histUV + w.gram * t.gram +
@@ -535,11 +544,7 @@ export function colorLoss(
     const cs = channelSums(o), ct = channelSums(t);
     for (let k = 0; k < 6; k++) (so[k] += cs[k]), (st[k] += ct[k]);
     const p = pairLoss(o, t, h, w, weights, g?.subarray(i * len, (i + 1) * len), 1 / n, hist);
-    terms.histY += p.histY / n;
-    terms.histUV += p.histUV / n;
-    terms.gram += p.gram / n;
-    terms.tv += p.tv / n;
-    terms.pixelL1 += p.pixelL1 / n;
+    addPairTerms(terms, p, n);
   }
   const m = momentLoss(so, st, n * h * w);
   terms.moment = m.value;

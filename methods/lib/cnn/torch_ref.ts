@@ -3,6 +3,7 @@
  * temporary folder and reads its results back. Used only by the tests.
  * @module
  */
+import { runPythonFile } from "../../../harness/testing/python.ts";
 
 /** Runs the PyTorch reference; returns its outputs by name (float64). */
 export async function runTorchRef(
@@ -18,8 +19,7 @@ export async function runTorchRef(
     }
     await Deno.writeTextFile(`${dir}/cfg.json`, JSON.stringify({ ...cfg, shapes }));
     const script = new URL("./torch_ref.py", import.meta.url).pathname;
-    const r = await new Deno.Command("/usr/bin/python3", { args: [script, dir] }).output();
-    if (!r.success) throw new Error(`torch_ref.py failed: ${new TextDecoder().decode(r.stderr)}`);
+    await runPythonFile(script, [dir]);
     const res: Record<string, Float64Array> = {};
     for await (const e of Deno.readDir(dir)) {
       const m = e.name.match(/^res_(.+)\.f64$/);

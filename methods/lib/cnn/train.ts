@@ -8,6 +8,7 @@ import { InputError, OptionError } from "../../../harness/errors.ts";
 import { AdamW } from "./adamw.ts";
 import { cloneWeights, flattenWeights, initColorCnn, unflattenWeights } from "./init.ts";
 import {
+  addPairTerms,
   DEFAULT_LOSS_WEIGHTS,
   type LossTerms,
   type LossWeights,
@@ -146,12 +147,7 @@ export class CnnTrainer {
         for (let c = 0; c < 6; c++) {
           (so[c] += r.sums[12 * i + c]), (st[c] += r.sums[12 * i + 6 + c]);
         }
-        const p = r.pair[i];
-        terms.histY += p.histY / n;
-        terms.histUV += p.histUV / n;
-        terms.gram += p.gram / n;
-        terms.tv += p.tv / n;
-        terms.pixelL1 += p.pixelL1 / n;
+        addPairTerms(terms, r.pair[i], n);
       }
     }
     const m = momentLoss(so, st, n * h * w);

@@ -6,9 +6,9 @@
  */
 import { join } from "node:path";
 import { type NdArray, readNpy, writeNpy } from "../../../harness/io/npy.ts";
+import { runPython as runPythonCode } from "../../../harness/testing/python.ts";
 
-/** Python interpreter with the reference packages (not a pyenv shim). */
-export const PYTHON = "/usr/bin/python3";
+export { maxAbsDiff, PYTHON } from "../../../harness/testing/python.ts";
 
 /**
  * Runs `script` with `D` (the exchange folder) and `np` defined; inputs are saved as `D/<name>.npy`
@@ -28,14 +28,7 @@ export async function runPython(
   try {
     for (const [name, arr] of Object.entries(inputs)) await writeNpy(join(dir, `${name}.npy`), arr);
     const prelude = `import sys\nimport numpy as np\nD = sys.argv[1]\n`;
-    const res = await new Deno.Command(PYTHON, {
-      args: ["-c", prelude + script, dir],
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (!res.success) {
-      throw new Error(`python reference failed:\n${new TextDecoder().decode(res.stderr)}`);
-    }
+    await runPythonCode(prelude + script, [dir], { label: "python reference" });
     const out: Record<string, NdArray> = {};
     for (const name of outputs) out[name] = await readNpy(join(dir, `${name}.npy`));
     return out;
@@ -47,16 +40,4 @@ export async function runPython(
 /** Wraps a Float32Array as an NdArray of the given shape. */
 export function f32(data: Float32Array, shape: readonly number[]): NdArray {
   return { dtype: "float32", shape, data };
-}
-
-/** Largest absolute difference between two equally long arrays (∞ on a length mismatch). */
-export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  if (a.length !== b.length) return Infinity;
-  let m = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = Math.abs(a[i] - b[i]);
-    if (Number.isNaN(d)) return NaN;
-    if (d > m) m = d;
-  }
-  return m;
 }

@@ -93,7 +93,9 @@ Deno.test("the surrogate matches a NumPy implementation of the spec: weights 1e-
 });
 
 Deno.test("surrogate pieces: row-mean normalisation, mean-one cost, rows summing to one", () => {
-  const X = features(12, 3, 1), Y = features(12, 3, 2);
+  // Seed 3: with the project PRNG, seed 1 draws two same-cluster points so close that the
+  // entropic plan's best target of one is the other (38 of seeds 1–40 give the identity).
+  const X = features(12, 3, 3), Y = features(12, 3, 4);
   const C = rowMeanNormalizedCdist(X);
   for (let i = 0; i < 12; i++) {
     let s = 0;

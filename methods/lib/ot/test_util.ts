@@ -4,30 +4,20 @@
  * exactly.
  * @module
  */
+import { createRng, uniformSource } from "../../../harness/random.ts";
+import { runPythonFile } from "../../../harness/testing/python.ts";
 import type { Matrix } from "../../../harness/types.ts";
 
-/** Mulberry32: a small seeded PRNG, uniform in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { maxAbsDiff } from "../../../harness/testing/python.ts";
 
-/** Standard normal draws by Box–Muller. */
-export function gaussian(rand: () => number): () => number {
-  return () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
-}
+/** A seeded uniform source in [0, 1) (the project PRNG). */
+export const rng: (seed: number) => () => number = uniformSource;
 
 /** A `rows × cols` matrix of standard normal values. */
 export function randomMatrix(rows: number, cols: number, seed: number): Matrix {
-  const g = gaussian(rng(seed));
+  const g = createRng(seed);
   const data = new Float64Array(rows * cols);
-  for (let i = 0; i < data.length; i++) data[i] = g();
+  for (let i = 0; i < data.length; i++) data[i] = g.normal();
   return { rows, cols, data };
 }
 
@@ -64,29 +54,7 @@ export function fromNested(x: number[][]): Matrix {
  */
 export async function pot(requests: Record<string, unknown>[]): Promise<Record<string, unknown>[]> {
   const script = new URL("./pot_ref.py", import.meta.url).pathname;
-  const cmd = new Deno.Command("/usr/bin/python3", {
-    args: [script],
-    stdin: "piped",
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const child = cmd.spawn();
-  const w = child.stdin.getWriter();
-  await w.write(new TextEncoder().encode(JSON.stringify(requests)));
-  await w.close();
-  const out = await child.output();
-  if (!out.success) {
-    throw new Error(`pot_ref.py failed: ${new TextDecoder().decode(out.stderr)}`);
-  }
-  return JSON.parse(new TextDecoder().decode(out.stdout));
-}
-
-/** Largest |x − y| over two arrays of equal length. */
-export function maxAbsDiff(x: ArrayLike<number>, y: ArrayLike<number>): number {
-  if (x.length !== y.length) throw new Error(`length ${x.length} vs ${y.length}`);
-  let d = 0;
-  for (let i = 0; i < x.length; i++) d = Math.max(d, Math.abs(x[i] - y[i]));
-  return d;
+  return JSON.parse(await runPythonFile(script, [], { stdin: JSON.stringify(requests) }));
 }
 
 /** Largest |x| of an array. */
