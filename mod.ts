@@ -1,10 +1,15 @@
 /**
- * isp-bench public API: types, I/O, metrics, optimal transport and the harness.
- * This file only re-exports.
+ * isp-bench public API: types, I/O, metrics, scoring, fixtures, the pre-ISP and ONNX tools,
+ * optimal transport, the CNN, methods, the harness and the leaderboard. This file only re-exports.
  * @module
  */
+
+// Core types and errors
 export type { Matrix, RawImage, RgbImage, Sample } from "./harness/types.ts";
 export { InputError, OptionError } from "./harness/errors.ts";
+export { createRng, Rng } from "./harness/random.ts";
+
+// I/O
 export {
   decodeNpy,
   encodeNpy,
@@ -13,7 +18,7 @@ export {
   readNpy,
   writeNpy,
 } from "./harness/io/npy.ts";
-export { decodeImage, encodePng, readImage, writePng } from "./harness/io/image.ts";
+export { decodeImage, encodePng, quantize, readImage, writePng } from "./harness/io/image.ts";
 export {
   type BayerOrder,
   decodeRaw,
@@ -22,6 +27,58 @@ export {
   readRaw,
 } from "./harness/io/raw.ts";
 export { type Dataset, openDataset, type PairedSplit } from "./harness/io/dataset.ts";
+export { readZip, type ZipEntry, type ZipLimits } from "./harness/io/zip.ts";
+
+// Metrics
+export { cappedPsnr, type ImagePair, pooledPsnr, psnr, PSNR_CAP_DB } from "./metrics/psnr.ts";
+export { ssim, type SsimOptions, type SsimProfile } from "./metrics/ssim.ts";
+export { ciede2000, deltaE2000, type LabTriple } from "./metrics/ciede2000.ts";
+export { rgbToLabArray, srgbToLab } from "./metrics/color.ts";
+export { MetricPool, type MetricPoolOptions } from "./metrics/pool.ts";
+export type { MetricOptions, PairNames } from "./metrics/check.ts";
+
+// Scoring and statistics
+export {
+  scoreImage,
+  scoreImages,
+  type ScoreReport,
+  scoreSubmission,
+  type ScoreSummary,
+  summarize,
+} from "./harness/score.ts";
+export {
+  bootstrapMean,
+  pairedDifference,
+  type RankEntry,
+  type RankResult,
+  rankWithTies,
+} from "./harness/stats/bootstrap.ts";
+
+// Fixtures
+export {
+  buildFixtures,
+  type FixtureCounts,
+  type FixtureOptions,
+  type FixtureResult,
+  fixturesDir,
+} from "./fixtures/build.ts";
+export { PRESETS, type PresetSpec, type UnpairedMode } from "./fixtures/presets.ts";
+export {
+  type PhoneCamera,
+  type PhoneShot,
+  TARGET_CAMERA,
+  type TargetCamera,
+} from "./fixtures/camera.ts";
+export { renderTarget, unprocess } from "./fixtures/unprocess.ts";
+
+// Classical pre-ISP and ONNX
+export * from "./methods/lib/isp/mod.ts";
+export { exportColorCnnOnnx, exportPreIspOnnx } from "./methods/lib/onnx/export.ts";
+export { checkSignature, openSession, runRaw } from "./methods/lib/onnx/runtime.ts";
+export type { Embedder } from "./methods/lib/embed/embedder.ts";
+export { areaResize, createDinov2Embedder } from "./methods/lib/embed/dinov2.ts";
+
+// Methods and the harness
 export type {
   Device,
   Method,
@@ -30,3 +87,41 @@ export type {
   OptionSpec,
   TrainSplit,
 } from "./harness/method.ts";
+export { classicalMethod } from "./methods/classical.ts";
+export { colorTransferMethod } from "./methods/color_transfer.ts";
+export { type OnnxManifest, onnxMethod, readManifest } from "./methods/onnx.ts";
+export { getMethod, listMethods, parseOptFlags, resolveOptions } from "./harness/registry.ts";
+export { type ProtocolOptions, type ProtocolResult, runProtocol } from "./harness/protocol.ts";
+export {
+  findDoneRun,
+  leaderboard,
+  listRuns,
+  methodInfo,
+  migrate,
+  openDb,
+  openResultsDb,
+  perImageScores,
+  RESULTS_MIGRATIONS,
+  saveRun,
+} from "./harness/store/mod.ts";
+export type { Db, ImageScore, Interval, LeaderboardRow, Migration } from "./harness/store/types.ts";
+
+// Optimal transport
+export { sinkhorn, type SinkhornOptions } from "./methods/lib/ot/sinkhorn.ts";
+export { emd, emd2 } from "./methods/lib/ot/emd.ts";
+export {
+  fgwObjective,
+  type FgwOptions,
+  type FgwResult,
+  fusedGromovWasserstein,
+} from "./methods/lib/ot/fgw.ts";
+export { fgwSurrogate, type SurrogateOptions } from "./methods/lib/ot/surrogate.ts";
+export { sqeuclideanCdist } from "./methods/lib/ot/cost.ts";
+export type { SparsePairs } from "./methods/lib/ot/sparse.ts";
+
+// The 7K colour CNN
+export * from "./methods/lib/cnn/mod.ts";
+
+// Leaderboard
+export { type AppOptions, createApp } from "./leaderboard/app.ts";
+export { serveLeaderboard, type ServeOptions } from "./leaderboard/serve.ts";
