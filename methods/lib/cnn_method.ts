@@ -1,0 +1,226 @@
+/**
+ * What the three colour-CNN methods (`semantic-pairing`, `cnn-unpaired`, `oracle-paired`) share:
+ * their options, the pre-ISP of the training RAWs, the training loop (reference method §7) and
+ * the trained model (§8: pre-ISP of the whole image → CNN → clamp). They differ only in which
+ * target each source crop is paired with, which the caller's sampler decides.
+ * @module
+ */
+import { OptionError } from "../../harness/errors.ts";
+import type { MethodContext, Model, OptionSpec } from "../../harness/method.ts";
+import type { RawImage, RgbImage, Sample } from "../../harness/types.ts";
+import { CnnShard } from "./cnn/net.ts";
+import { createKernels } from "./cnn/shard.ts";
+import { createCnnTrainer } from "./cnn/train.ts";
+import { cnnParamCount, type CnnWeights } from "./cnn/weights.ts";
+import { preIsp, type PreIspOptions } from "./isp/preisp.ts";
+import { exportColorCnnOnnx } from "./onnx/export.ts";
+import type { BatchSampler } from "./train_data.ts";
+
+/** Learned parameters of the paper's CNN (C = 128). */
+export const COLOR_CNN_PARAMS = cnnParamCount(128);
+
+/** Options every colour-CNN method takes; defaults are the paper's. */
+export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
+  steps: {
+    type: "number",
+    default: 0,
+    description: "training steps; 0 = epochs × ⌈source patches / batch⌉",
+  },
+  epochs: { type: "number", default: 10, description: "epochs when steps = 0 (paper 10)" },
+  batchSize: { type: "number", default: 24, description: "crops per batch (paper 24)" },
+  crop: { type: "number", default: 512, description: "square crop side (paper 512)" },
+  lr: { type: "number", default: 1e-4, description: "AdamW learning rate (paper 1e-4)" },
+  weightDecay: { type: "number", default: 1e-4, description: "AdamW weight decay (paper 1e-4)" },
+  hidden: {
+    type: "number",
+    default: 128,
+    description: "hidden channels C (paper 128: 7,055 params)",
+  },
+  lossMoment: { type: "number", default: 1.0, description: "channel-moment loss weight" },
+  lossHistY: { type: "number", default: 1.0, description: "soft luma histogram loss weight" },
+  lossHistUV: { type: "number", default: 1.5, description: "soft chroma histogram loss weight" },
+  lossGram: { type: "number", default: 1.0, description: "Gram style loss weight" },
+  lossTv: { type: "number", default: 0.05, description: "total-variation loss weight" },
+  lossPixelL1: {
+    type: "number",
+    default: 0,
+    description: "pixel L1 against the target (only meaningful for true pairs)",
+  },
+  demosaic: {
+    type: "string",
+    default: "bilinear",
+    description: "pre-ISP demosaicking (paper's fallback: bilinear)",
+    choices: ["bilinear", "edge-aware"],
+  },
+  kernels: {
+    type: "string",
+    default: "wasm",
+    description: "CPU convolution kernels",
+    choices: ["wasm", "js"],
+  },
+  workers: { type: "number", default: 2, description: "training worker threads (0: main thread)" },
+};
+
+/** Typed values of {@link CNN_OPTIONS}. */
+export interface CnnMethodOptions {
+  readonly steps: number;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly crop: number;
+  readonly lr: number;
+  readonly weightDecay: number;
+  readonly hidden: number;
+  readonly losses: {
+    moment: number;
+    histY: number;
+    histUV: number;
+    gram: number;
+    tv: number;
+    pixelL1: number;
+  };
+  readonly preIsp: PreIspOptions;
+  readonly kernels: "wasm" | "js";
+  readonly workers: number;
+}
+
+/** Reads an option, falling back to the spec's default; checks its type. */
+export function optionValue<T extends number | string | boolean>(
+  options: MethodContext["options"],
+  specs: Readonly<Record<string, OptionSpec>>,
+  key: string,
+): T {
+  const v = options[key] ?? specs[key].default;
+  const actual = typeof v;
+  if (actual !== specs[key].type) {
+    throw new OptionError(key, `expected a ${specs[key].type}, got ${actual}`);
+  }
+  const choices = specs[key].choices;
+  if (choices && !choices.includes(v as string)) {
+    throw new OptionError(key, `'${v}' is not one of ${choices.join(", ")}`);
+  }
+  return v as T;
+}
+
+/** Resolves and checks the shared CNN options. */
+export function readCnnOptions(options: MethodContext["options"]): CnnMethodOptions {
+  const num = (k: string) => optionValue<number>(options, CNN_OPTIONS, k);
+  const int = (k: string, min: number) => {
+    const v = num(k);
+    if (!(Number.isInteger(v) && v >= min)) throw new OptionError(k, `must be an integer ≥ ${min}`);
+    return v;
+  };
+  const o: CnnMethodOptions = {
+    steps: int("steps", 0),
+    epochs: int("epochs", 1),
+    batchSize: int("batchSize", 1),
+    crop: int("crop", 2),
+    lr: num("lr"),
+    weightDecay: num("weightDecay"),
+    hidden: int("hidden", 1),
+    losses: {
+      moment: num("lossMoment"),
+      histY: num("lossHistY"),
+      histUV: num("lossHistUV"),
+      gram: num("lossGram"),
+      tv: num("lossTv"),
+      pixelL1: num("lossPixelL1"),
+    },
+    preIsp: {
+      demosaic: optionValue<string>(options, CNN_OPTIONS, "demosaic") as PreIspOptions["demosaic"],
+    },
+    kernels: optionValue<string>(options, CNN_OPTIONS, "kernels") as "wasm" | "js",
+    workers: int("workers", 0),
+  };
+  if (!(o.lr > 0)) throw new OptionError("lr", "must be > 0");
+  return o;
+}
+
+/** Pre-ISPs every training RAW patch (2H×2W RGB, floats). */
+export async function preIspAll(
+  raws: readonly Sample<RawImage>[],
+  opts: PreIspOptions,
+  ctx: Pick<MethodContext, "progress" | "signal">,
+): Promise<{ raws: RawImage[]; images: RgbImage[] }> {
+  const loaded: RawImage[] = [], images: RgbImage[] = [];
+  for (let i = 0; i < raws.length; i++) {
+    ctx.signal?.throwIfAborted();
+    const r = await raws[i].load();
+    loaded.push(r);
+    images.push(preIsp(r, { ...opts, file: raws[i].name }));
+    ctx.progress("pre-ISP", i + 1, raws.length);
+  }
+  return { raws: loaded, images };
+}
+
+/** Loads every sample. */
+export async function loadAll<T>(samples: readonly Sample<T>[]): Promise<T[]> {
+  const out: T[] = [];
+  for (const s of samples) out.push(await s.load());
+  return out;
+}
+
+/**
+ * The training loop: `steps` AdamW steps on the sampler's batches (steps = epochs × ⌈n/batch⌉
+ * when not given). Returns the trained weights.
+ */
+export async function trainOnSampler(
+  sampler: BatchSampler,
+  o: CnnMethodOptions,
+  ctx: MethodContext,
+  label: string,
+): Promise<CnnWeights> {
+  const steps = o.steps > 0 ? o.steps : o.epochs * Math.ceil(sampler.epochSize / o.batchSize);
+  const trainer = await createCnnTrainer({
+    seed: ctx.seed,
+    hidden: o.hidden,
+    lr: o.lr,
+    weightDecay: o.weightDecay,
+    losses: o.losses,
+    kernels: o.kernels,
+    workers: o.workers,
+  });
+  try {
+    ctx.log(`${label}: ${steps} steps, batch ${o.batchSize}, crop ${sampler.crop}`);
+    const every = Math.max(1, Math.floor(steps / 10));
+    for (let s = 0; s < steps; s++) {
+      ctx.signal?.throwIfAborted();
+      const terms = await trainer.step(sampler.next());
+      if (!Number.isFinite(terms.total)) throw new Error(`${label}: loss diverged at step ${s}`);
+      if (s % every === 0 || s === steps - 1) {
+        ctx.log(`${label} step ${s + 1}/${steps}: loss ${terms.total.toFixed(5)}`);
+      }
+      ctx.progress("train", s + 1, steps);
+    }
+    return trainer.weights;
+  } finally {
+    trainer.close();
+  }
+}
+
+/**
+ * Runs the CNN on one processed image (H×W×3): the clamped output.
+ *
+ * @example
+ * ```ts
+ * const out = await runColorCnn(weights, preIsp(raw));
+ * ```
+ */
+export async function runColorCnn(
+  w: CnnWeights,
+  x: RgbImage,
+  kernels: "wasm" | "js" = "wasm",
+): Promise<RgbImage> {
+  const shard = new CnnShard(await createKernels(kernels, w.hidden), w.hidden);
+  shard.setWeights(w);
+  const data = shard.forward(x.data, 1, x.height, x.width);
+  return { width: x.width, height: x.height, data };
+}
+
+/** The trained model: pre-ISP of the whole image → CNN → clamp; ONNX export of both. */
+export function colorCnnModel(w: CnnWeights, o: CnnMethodOptions): Model {
+  return {
+    params: cnnParamCount(w.hidden),
+    render: (raw: RawImage) => runColorCnn(w, preIsp(raw, o.preIsp), o.kernels),
+    exportOnnx: (path: string) => exportColorCnnOnnx(w, path, { preIsp: o.preIsp }),
+  };
+}
