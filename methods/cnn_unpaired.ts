@@ -6,6 +6,7 @@
  */
 import type { Method, MethodContext, Model, TrainSplit } from "../harness/method.ts";
 import {
+  CNN_FAST_PROFILE,
   CNN_OPTIONS,
   COLOR_CNN_PARAMS,
   colorCnnModel,
@@ -17,6 +18,9 @@ import {
 import { uniformSampler } from "./lib/train_data.ts";
 
 /** The unpaired ablation. */
+/** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
+export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
+
 export const cnnUnpairedMethod: Method = {
   name: "cnn-unpaired",
   description: "Ablation of semantic-pairing: the same pre-ISP, 7,055-parameter colour CNN and " +

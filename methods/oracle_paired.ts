@@ -8,6 +8,7 @@ import { InputError } from "../harness/errors.ts";
 import type { Method, MethodContext, Model, OptionSpec, TrainSplit } from "../harness/method.ts";
 import type { RgbImage } from "../harness/types.ts";
 import {
+  CNN_FAST_PROFILE,
   CNN_OPTIONS,
   COLOR_CNN_PARAMS,
   colorCnnModel,
@@ -23,6 +24,9 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
 };
 
 /** The paired upper bound. */
+/** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
+export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
+
 export const oraclePairedMethod: Method = {
   name: "oracle-paired",
   description: "Upper bound (uses the true pairs): the reference 7,055-parameter colour CNN " +

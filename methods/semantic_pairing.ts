@@ -11,6 +11,7 @@ import { createBuiltinEmbedder } from "./lib/embed/builtin.ts";
 import { createDinov2Embedder } from "./lib/embed/dinov2.ts";
 import type { Embedder } from "./lib/embed/embedder.ts";
 import {
+  CNN_FAST_PROFILE,
   CNN_OPTIONS,
   COLOR_CNN_PARAMS,
   colorCnnModel,
@@ -82,12 +83,7 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = { ...CNN_OPTIONS, ...PAIRI
  * Train time on the small fixtures (338 RAW patches, 2 workers): ≈ 5 s pre-ISP + pairing and
  * ≈ 20–25 s for the 300 steps on the 2-core box (see bench/semantic_pairing_e2e.ts).
  */
-export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = {
-  crop: 64,
-  batchSize: 8,
-  steps: 300,
-  lr: 1e-3,
-};
+export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
 
 function pairingOptions(options: MethodContext["options"]): PseudoPairOptions {
   const num = (k: string) => optionValue<number>(options, OPTIONS, k);

@@ -248,6 +248,8 @@ export interface TrainColorCnnOptions {
   readonly device?: "auto" | "cpu" | "gpu";
   /** CPU worker threads (default: hardware concurrency). */
   readonly workers?: number;
+  /** CPU kernels: "wasm" (default, SIMD) or "js" (typed-array baseline). */
+  readonly kernels?: KernelRoute;
   /** Called after each step. */
   readonly progress?: (done: number, total: number) => void;
   /** Called after each step with its loss terms. */
@@ -273,7 +275,7 @@ async function trainerFor(opts: TrainColorCnnOptions): Promise<CnnTrainerLike> {
     if (gpu) return gpu;
     if (device === "gpu") throw new OptionError("device", "no WebGPU adapter is available");
   }
-  return await createCnnTrainer({ ...common, workers: opts.workers });
+  return await createCnnTrainer({ ...common, workers: opts.workers, kernels: opts.kernels });
 }
 
 /** What {@link trainColorCnn} needs of a trainer (CPU or WebGPU). */
