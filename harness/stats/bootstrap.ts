@@ -151,8 +151,9 @@ export interface RankResult {
   /** Name of the entry. */
   readonly name: string;
   /**
-   * Competition rank: 1 + the number of entries whose PSNR is better by a paired bootstrap test.
-   * Entries not separated from each other share a rank.
+   * Rank with ties, monotone in the strict order: an entry shares the rank of the best entry of
+   * its group unless a paired bootstrap test on PSNR separates it from that entry; a separated
+   * entry starts a new group at its position (competition ranking: 1, =2, =2, 4).
    */
   readonly rank: number;
   /** 95% bootstrap interval of the rank (by mean PSNR, ties broken by SSIM then ΔE2000). */
@@ -172,8 +173,8 @@ function compareMeans(
 
 /**
  * Ranks competitors scored on the same images. The strict order is the challenge's (mean PSNR,
- * then SSIM, then ΔE2000); the reported rank counts only entries that are better by a paired
- * bootstrap test on PSNR, so entries whose difference is not separated share a rank.
+ * then SSIM, then ΔE2000); entries that a paired bootstrap test on PSNR does not separate from
+ * the best entry of their group share its rank.
  *
  * @example
  * ```ts
@@ -200,13 +201,18 @@ export function rankWithTies(
   const position = new Array<number>(entries.length);
   order.forEach((i, k) => (position[i] = k + 1));
 
-  const better = new Array<number>(entries.length).fill(0);
-  for (let i = 0; i < entries.length; i++) {
-    for (let j = i + 1; j < entries.length; j++) {
-      const d = pairedDifference(entries[i].psnr, entries[j].psnr, opts);
-      if (d.separated && d.mean > 0) better[j]++;
-      else if (d.separated && d.mean < 0) better[i]++;
-    }
+  // Tied ranks, monotone in the strict order: walking down it, an entry starts a new rank group
+  // (its rank = its position) only when the paired test separates it from its group's leader.
+  const rank = new Array<number>(entries.length);
+  let leader = order[0];
+  rank[leader] = 1;
+  for (let k = 1; k < order.length; k++) {
+    const i = order[k];
+    const d = pairedDifference(entries[leader].psnr, entries[i].psnr, opts);
+    if (d.separated && d.mean > 0) {
+      leader = i;
+      rank[i] = k + 1;
+    } else rank[i] = rank[leader];
   }
 
   // Rank intervals: rank by resampled means, with the same resampled units for every entry.
@@ -231,7 +237,7 @@ export function rankWithTies(
     const sorted = ranks[i].sort();
     return {
       name: e.name,
-      rank: 1 + better[i],
+      rank: rank[i],
       rankLo: Math.round(percentile(sorted, alpha)),
       rankHi: Math.round(percentile(sorted, 1 - alpha)),
       order: position[i],

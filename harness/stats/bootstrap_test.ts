@@ -146,3 +146,21 @@ Deno.test("clustered bootstrap resamples scenes: wider intervals for correlated 
   assert.equal(sceneGroups(["a_1", "nounderscore"]), undefined);
   assert.throws(() => bootstrapMean([1, 2, 3], { groups: ["a", "b"] }), /2 groups for 3 values/);
 });
+
+Deno.test("rankWithTies is monotone: a noisy entry below a separated one never outranks it", () => {
+  const base = normalSample(30, 24, 3, 8);
+  const tight = normalSample(30, 0, 0.05, 10);
+  const flat = (x: ArrayLike<number>) => Array.from(x, () => 0.8);
+  const a = base.map((x, i) => x + 2 + tight[i]);
+  const b = base.map((x, i) => x + 1.5 - tight[i]);
+  // c: b − 0.2 ± 5 alternating: far too noisy to be separated from b or a. Counting only the
+  // entries significantly better than it would rank c 1, above b.
+  const c = b.map((x, i) => x - 0.2 + (i % 2 ? 5 : -5));
+  const res = rankWithTies([
+    { name: "c", psnr: c, ssim: flat(c), deltaE2000: flat(c) },
+    { name: "b", psnr: b, ssim: flat(b), deltaE2000: flat(b) },
+    { name: "a", psnr: a, ssim: flat(a), deltaE2000: flat(a) },
+  ]);
+  assert.deepEqual(res.map((r) => [r.name, r.rank]), [["a", 1], ["b", 2], ["c", 2]]);
+  for (let k = 1; k < res.length; k++) assert.ok(res[k].rank >= res[k - 1].rank);
+});

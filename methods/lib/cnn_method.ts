@@ -64,8 +64,8 @@ export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   headInit: {
     type: "string",
     default: "identity",
-    description: "1×1 colour head start: identity (paper) or moments (Monge–Kantorovich map " +
-      "between the colour statistics of the method's own source and target crops)",
+    description: "start: identity head (paper) or moments (head = Monge–Kantorovich map between " +
+      "the colour statistics of the method's own source and target crops, residual branch zeroed)",
     choices: ["identity", "moments"],
   },
   headInitBatches: {

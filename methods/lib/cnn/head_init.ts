@@ -115,7 +115,18 @@ export function colourMomentMap(
   return { a, b };
 }
 
-/** Weights with the colour head set to `map` (other tensors shared with `w`). */
+/**
+ * Weights that start as exactly the colour map: the head set to `map`, and the residual branch's
+ * last convolution zeroed (a zero-initialised residual, Goyal et al. 2017), since PyTorch's default
+ * init adds a random ±0.2 field to every pixel at step 0. The branch still learns from the first
+ * step: the gradient of its last convolution does not depend on its own (zero) weights.
+ */
 export function withColourHead(w: CnnWeights, map: ColourMap): CnnWeights {
-  return { ...w, wh: Float32Array.from(map.a), bh: Float32Array.from(map.b) };
+  return {
+    ...w,
+    w2: new Float32Array(w.w2.length),
+    b2: new Float32Array(w.b2.length),
+    wh: Float32Array.from(map.a),
+    bh: Float32Array.from(map.b),
+  };
 }

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { createRng } from "../../../harness/random.ts";
 import { runPython } from "../../../harness/testing/python.ts";
-import { colourMomentMap } from "./head_init.ts";
+import { colourMomentMap, withColourHead } from "./head_init.ts";
+import { initColorCnn } from "./init.ts";
+import { forwardColorCnn } from "./forward.ts";
 
 function colours(n: number, seed: number, mix: number[], offset: number[]): Float32Array {
   const rng = createRng(seed);
@@ -61,4 +63,25 @@ print(json.dumps({"A": A.ravel().tolist(), "b": b.tolist()}))
     assert.ok(Math.abs(v - m[i]) < 1e-4, `recovered A[${i}] ${v} vs ${m[i]}`)
   );
   rec.b.forEach((v, r) => assert.ok(Math.abs(v - 0.05 * r) < 1e-4));
+});
+
+Deno.test("a network started from a colour map renders exactly that map", () => {
+  const w = withColourHead(initColorCnn(3), {
+    a: Float64Array.of(0.9, 0.1, 0, 0, 1.1, 0, 0.05, 0, 0.8),
+    b: Float64Array.of(0.02, -0.01, 0.05),
+  });
+  const x = {
+    width: 9,
+    height: 7,
+    data: Float32Array.from({ length: 189 }, (_, i) => ((i * 37) % 101) / 101),
+  };
+  const y = forwardColorCnn(w, x);
+  for (let p = 0; p < 63; p++) {
+    const [r, g, b] = [x.data[3 * p], x.data[3 * p + 1], x.data[3 * p + 2]];
+    const want = [0.9 * r + 0.1 * g + 0.02, 1.1 * g - 0.01, 0.05 * r + 0.8 * b + 0.05];
+    for (let c = 0; c < 3; c++) {
+      const v = Math.min(1, Math.max(0, want[c]));
+      assert.ok(Math.abs(y.data[3 * p + c] - v) < 1e-6, `${p},${c}: ${y.data[3 * p + c]} vs ${v}`);
+    }
+  }
 });
