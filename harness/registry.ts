@@ -73,7 +73,10 @@ export function listMethods(modules: readonly MethodModule[] = MODULES): Registr
  * const { method, fastProfile } = getMethod("color-transfer");
  * ```
  */
-export function getMethod(name: string, entries: readonly RegistryEntry[] = listMethods()) {
+export function getMethod(
+  name: string,
+  entries: readonly RegistryEntry[] = listMethods(),
+): RegistryEntry {
   const e = entries.find((x) => x.method.name === name);
   if (!e) {
     const known = entries.map((x) => x.method.name).join(", ");
