@@ -5,7 +5,7 @@
  * @module
  */
 import { rankWithTies, sceneGroups } from "../harness/stats/bootstrap.ts";
-import type { Db, ImageScore, Interval, LeaderboardRow } from "../harness/store/types.ts";
+import type { Db, ImageScore, LeaderboardRow } from "../harness/store/types.ts";
 import { isRevealed, listSubmissions, type Phase } from "./queue.ts";
 
 /** Description of a harness method, as the method page shows it. */
@@ -32,25 +32,27 @@ export interface ResultsSource {
   methodInfo(method: string): Promise<MethodInfo | undefined>;
 }
 
-/** One row of the board. */
-export interface BoardEntry {
+/**
+ * One row of the board: the leaderboard row's scores and metadata (`params` is 0 for classical
+ * methods and result zips, `msPerMegapixel` 0 when unknown), under a display name.
+ */
+export interface BoardEntry extends
+  Pick<
+    LeaderboardRow,
+    | "psnr"
+    | "ssim"
+    | "deltaE2000"
+    | "params"
+    | "msPerMegapixel"
+    | "usesTruth"
+    | "createdAt"
+  > {
   /** Display name: the method, or `team/name` for a submission. */
   readonly method: string;
   /** Rank; entries not separated by the paired bootstrap share it. */
   readonly rank: number;
   /** True when another entry has the same rank. */
   readonly tied: boolean;
-  readonly psnr: Interval;
-  readonly ssim: Interval;
-  readonly deltaE2000: Interval;
-  /** Learned parameters (0 for classical methods and result zips). */
-  readonly params: number;
-  /** Inference ms per megapixel (0: unknown). */
-  readonly msPerMegapixel: number;
-  /** Upper bound that saw the true pairs. */
-  readonly usesTruth: boolean;
-  /** ISO date of the result. */
-  readonly createdAt: string;
   /** Team of a submission. */
   readonly team?: string;
   /** Submission id (entries from the harness have none). */

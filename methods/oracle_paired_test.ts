@@ -1,50 +1,17 @@
 import assert from "node:assert/strict";
-import type { MethodContext } from "../harness/method.ts";
-import { SKIMAGE_PHOTOS, syntheticSplit } from "./lib/pairing/synthetic.ts";
 import { InputError } from "../harness/errors.ts";
 import { oraclePairedMethod } from "./oracle_paired.ts";
+import {
+  assertTrainsAndRenders,
+  testContext,
+  TINY_SCHEDULE,
+  tinySplit,
+} from "./lib/testing/cnn_methods.ts";
 
-const split = await syntheticSplit({
-  photos: SKIMAGE_PHOTOS.slice(0, 3),
-  tile: 32,
-  rows: 2,
-  cols: 2,
-  seed: 2,
-});
-
-function ctx(
-  options: Record<string, number | string | boolean>,
-  logs: string[] = [],
-): MethodContext {
-  return {
-    seed: 42,
-    device: "cpu",
-    options,
-    workDir: Deno.makeTempDirSync(),
-    progress: () => {},
-    log: (m) => logs.push(m),
-  };
-}
-
-const tiny = { steps: 3, batchSize: 4, crop: 16, workers: 0 };
+const split = await tinySplit();
 
 Deno.test(`${oraclePairedMethod.name} trains a few steps and renders a full-size image in [0, 1]`, async () => {
-  const logs: string[] = [];
-  const model = await oraclePairedMethod.train(
-    { raws: split.raws, rgbs: split.rgbs, truth: split.truth },
-    ctx(tiny, logs),
-  );
-  assert.equal(model.params, 7055);
-  assert.equal(oraclePairedMethod.params, 7055);
-  const raw = await split.raws[0].load();
-  const out = await model.render(raw);
-  assert.equal(out.width, 2 * raw.width);
-  assert.equal(out.height, 2 * raw.height);
-  assert.equal(out.data.length, out.width * out.height * 3);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of out.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-  assert.ok(lo >= 0 && hi <= 1 && hi > lo, `range ${lo}..${hi}`);
-  assert.ok(logs.some((l) => l.includes("step 3/3")), logs.join("\n"));
+  const { model } = await assertTrainsAndRenders(oraclePairedMethod, split);
   await model.dispose?.();
 });
 
@@ -52,7 +19,8 @@ Deno.test("oracle-paired is flagged as using the truth and refuses to train with
   assert.equal(oraclePairedMethod.usesTruth, true);
   assert.equal(oraclePairedMethod.options.lossPixelL1.default, 1);
   await assert.rejects(
-    () => oraclePairedMethod.train({ raws: split.raws, rgbs: split.rgbs }, ctx(tiny)),
+    () =>
+      oraclePairedMethod.train({ raws: split.raws, rgbs: split.rgbs }, testContext(TINY_SCHEDULE)),
     InputError,
   );
 });
@@ -62,7 +30,7 @@ Deno.test("oracle-paired learns: PSNR to the true targets rises well above the p
   const { psnr } = await import("../metrics/psnr.ts");
   const model = await oraclePairedMethod.train(
     { raws: split.raws, rgbs: split.rgbs, truth: split.truth },
-    ctx({ steps: 60, batchSize: 4, crop: 32, lr: 5e-3, workers: 0 }),
+    testContext({ steps: 60, batchSize: 4, crop: 32, lr: 5e-3, workers: 0 }),
   );
   let before = 0, after = 0;
   for (const r of split.raws) {

@@ -1,50 +1,17 @@
 import assert from "node:assert/strict";
-import type { MethodContext } from "../harness/method.ts";
-import { SKIMAGE_PHOTOS, syntheticSplit } from "./lib/pairing/synthetic.ts";
 import { OptionError } from "../harness/errors.ts";
 import { FAST_PROFILE, semanticPairingMethod } from "./semantic_pairing.ts";
+import {
+  assertTrainsAndRenders,
+  testContext,
+  TINY_SCHEDULE,
+  tinySplit,
+} from "./lib/testing/cnn_methods.ts";
 
-const split = await syntheticSplit({
-  photos: SKIMAGE_PHOTOS.slice(0, 3),
-  tile: 32,
-  rows: 2,
-  cols: 2,
-  seed: 2,
-});
-
-function ctx(
-  options: Record<string, number | string | boolean>,
-  logs: string[] = [],
-): MethodContext {
-  return {
-    seed: 42,
-    device: "cpu",
-    options,
-    workDir: Deno.makeTempDirSync(),
-    progress: () => {},
-    log: (m) => logs.push(m),
-  };
-}
-
-const tiny = { steps: 3, batchSize: 4, crop: 16, workers: 0 };
+const split = await tinySplit();
 
 Deno.test(`${semanticPairingMethod.name} trains a few steps and renders a full-size image in [0, 1]`, async () => {
-  const logs: string[] = [];
-  const model = await semanticPairingMethod.train(
-    { raws: split.raws, rgbs: split.rgbs, truth: split.truth },
-    ctx(tiny, logs),
-  );
-  assert.equal(model.params, 7055);
-  assert.equal(semanticPairingMethod.params, 7055);
-  const raw = await split.raws[0].load();
-  const out = await model.render(raw);
-  assert.equal(out.width, 2 * raw.width);
-  assert.equal(out.height, 2 * raw.height);
-  assert.equal(out.data.length, out.width * out.height * 3);
-  let lo = Infinity, hi = -Infinity;
-  for (const v of out.data) (lo = Math.min(lo, v)), (hi = Math.max(hi, v));
-  assert.ok(lo >= 0 && hi <= 1 && hi > lo, `range ${lo}..${hi}`);
-  assert.ok(logs.some((l) => l.includes("step 3/3")), logs.join("\n"));
+  const { model, raw, out } = await assertTrainsAndRenders(semanticPairingMethod, split);
   // The ONNX export (pre-ISP + CNN) renders what render() renders.
   const { openSession, runRaw } = await import("./lib/onnx/runtime.ts");
   const dir = await Deno.makeTempDir();
@@ -64,7 +31,7 @@ Deno.test(`${semanticPairingMethod.name} trains a few steps and renders a full-s
 
 Deno.test("semantic-pairing rejects a bad option by name; the fast profile names real options", async () => {
   await assert.rejects(
-    () => semanticPairingMethod.train(split, ctx({ ...tiny, ot: "magic" })),
+    () => semanticPairingMethod.train(split, testContext({ ...TINY_SCHEDULE, ot: "magic" })),
     (e: unknown) => e instanceof OptionError && e.option === "ot",
   );
   assert.ok(Object.keys(FAST_PROFILE).every((k) => k in semanticPairingMethod.options));
@@ -72,4 +39,8 @@ Deno.test("semantic-pairing rejects a bad option by name; the fast profile names
   assert.equal(semanticPairingMethod.options.batchSize.default, 24);
   assert.equal(semanticPairingMethod.options.crop.default, 512);
   assert.equal(semanticPairingMethod.options.epochs.default, 10);
+  // The loss-weight defaults come from DEFAULT_LOSS_WEIGHTS: the paper's stage-1 weights (§7).
+  const losses = ["Moment", "HistY", "HistUV", "Gram", "Tv", "PixelL1"];
+  const lossDefaults = losses.map((k) => semanticPairingMethod.options[`loss${k}`].default);
+  assert.deepEqual(lossDefaults, [1, 1, 1.5, 1, 0.05, 0]);
 });

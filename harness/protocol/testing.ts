@@ -5,6 +5,7 @@
  * @module
  */
 import { join } from "node:path";
+import { makeLayoutDirs } from "../../fixtures/build.ts";
 import { writePng } from "../io/image.ts";
 import { encodeRaw } from "../io/raw.ts";
 import { createRng } from "../random.ts";
@@ -56,16 +57,7 @@ export async function writeTinyDataset(
   opts: TinyDatasetOptions = {},
 ): Promise<{ hiddenFiles: string[] }> {
   const size = opts.size ?? 8;
-  const dirs = [
-    "train/raw",
-    "train/rgb",
-    "val/raw",
-    "val/rgb",
-    "test/raw",
-    "hidden/test/rgb",
-    "hidden/train/rgb",
-  ];
-  for (const d of dirs) await Deno.mkdir(join(root, d), { recursive: true });
+  await makeLayoutDirs(root);
   await Deno.writeTextFile(join(root, "dataset.json"), JSON.stringify({ name: "tiny" }));
   const hiddenFiles: string[] = [];
   let seed = 1;

@@ -5,22 +5,15 @@
  */
 import type { Interval, LeaderboardRow } from "../store/types.ts";
 
-/** One entry of `results.json`. */
-export interface JsonResult {
-  /** Method name. */
-  readonly method: string;
-  /** Phase. */
-  readonly phase: string;
-  /** Rank within the phase (tied methods share it). */
-  readonly rank: number;
-  /** PSNR mean and 95% interval, dB. */
-  readonly psnr: Interval;
-  /** SSIM mean and interval. */
-  readonly ssim: Interval;
-  /** ΔE2000 mean and interval. */
-  readonly deltaE2000: Interval;
-  /** Learned parameters. */
-  readonly params: number;
+/**
+ * One entry of `results.json`: the leaderboard row's published fields, with an unknown
+ * inference time written as `null`.
+ */
+export interface JsonResult extends
+  Pick<
+    LeaderboardRow,
+    "method" | "phase" | "rank" | "psnr" | "ssim" | "deltaE2000" | "params"
+  > {
   /** Inference ms per megapixel (null when unknown). */
   readonly msPerMegapixel: number | null;
 }

@@ -12,6 +12,7 @@ import { CnnShard } from "./cnn/net.ts";
 import { createKernels } from "./cnn/shard.ts";
 import { colourMomentMap, withColourHead } from "./cnn/head_init.ts";
 import { initColorCnn } from "./cnn/init.ts";
+import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from "./cnn/losses.ts";
 import { trainColorCnn } from "./cnn/train.ts";
 import { cnnParamCount, type CnnWeights } from "./cnn/weights.ts";
 import { preIsp, type PreIspOptions } from "./isp/preisp.ts";
@@ -20,6 +21,11 @@ import type { BatchSampler } from "./train_data.ts";
 
 /** Learned parameters of the paper's CNN (C = 128). */
 export const COLOR_CNN_PARAMS = cnnParamCount(128);
+
+/** A loss-weight option whose default is the paper's weight of that term. */
+function lossWeight(term: keyof LossWeights, description: string): OptionSpec {
+  return { type: "number", default: DEFAULT_LOSS_WEIGHTS[term], description };
+}
 
 /** Options every colour-CNN method takes; defaults are the paper's. */
 export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -38,16 +44,15 @@ export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     default: 128,
     description: "hidden channels C (paper 128: 7,055 params)",
   },
-  lossMoment: { type: "number", default: 1.0, description: "channel-moment loss weight" },
-  lossHistY: { type: "number", default: 1.0, description: "soft luma histogram loss weight" },
-  lossHistUV: { type: "number", default: 1.5, description: "soft chroma histogram loss weight" },
-  lossGram: { type: "number", default: 1.0, description: "Gram style loss weight" },
-  lossTv: { type: "number", default: 0.05, description: "total-variation loss weight" },
-  lossPixelL1: {
-    type: "number",
-    default: 0,
-    description: "pixel L1 against the target (only meaningful for true pairs)",
-  },
+  lossMoment: lossWeight("moment", "channel-moment loss weight"),
+  lossHistY: lossWeight("histY", "soft luma histogram loss weight"),
+  lossHistUV: lossWeight("histUV", "soft chroma histogram loss weight"),
+  lossGram: lossWeight("gram", "Gram style loss weight"),
+  lossTv: lossWeight("tv", "total-variation loss weight"),
+  lossPixelL1: lossWeight(
+    "pixelL1",
+    "pixel L1 against the target (only meaningful for true pairs)",
+  ),
   demosaic: {
     type: "string",
     default: "bilinear",
@@ -100,14 +105,7 @@ export interface CnnMethodOptions {
   readonly lr: number;
   readonly weightDecay: number;
   readonly hidden: number;
-  readonly losses: {
-    moment: number;
-    histY: number;
-    histUV: number;
-    gram: number;
-    tv: number;
-    pixelL1: number;
-  };
+  readonly losses: LossWeights;
   readonly preIsp: PreIspOptions;
   readonly kernels: "wasm" | "js";
   readonly workers: number;

@@ -80,6 +80,33 @@ function checkSets(sources: readonly RgbImage[], targets: readonly RgbImage[], o
 }
 
 /**
+ * Batches of `count` source patches visited in epochs: `fill` copies source patch `i`'s crop and
+ * its target crop into the batch at float offset `at`, drawing any random choice from `rng` (one
+ * stream per sampler, so a seed fixes every batch).
+ */
+function epochSampler(
+  count: number,
+  crop: number,
+  seed: number,
+  batchSize: number,
+  fill: (i: number, rng: Rng, source: Float32Array, target: Float32Array, at: number) => void,
+): BatchSampler {
+  const rng = createRng(seed);
+  const nextSource = epochOrder(count, rng);
+  const len = crop * crop * 3;
+  return {
+    crop,
+    epochSize: count,
+    next() {
+      const n = batchSize;
+      const source = new Float32Array(n * len), target = new Float32Array(n * len);
+      for (let b = 0; b < n; b++) fill(nextSource(), rng, source, target, b * len);
+      return { source, target, n, h: crop, w: crop };
+    },
+  };
+}
+
+/**
  * Samples (source, target) batches where each source patch's target is chosen by `pick`, both
  * cropped independently at random positions.
  */
@@ -91,38 +118,11 @@ function independentSampler(
 ): BatchSampler {
   checkSets(sources, targets, o);
   const crop = effectiveCrop(o.crop, sources, targets);
-  const rng = createRng(o.seed);
-  const nextSource = epochOrder(sources.length, rng);
-  const len = crop * crop * 3;
-  return {
-    crop,
-    epochSize: sources.length,
-    next() {
-      const n = o.batchSize;
-      const source = new Float32Array(n * len), target = new Float32Array(n * len);
-      for (let b = 0; b < n; b++) {
-        const i = nextSource();
-        const s = sources[i], t = targets[pick(i, rng)];
-        cropInto(
-          s,
-          rng.int(s.width - crop + 1),
-          rng.int(s.height - crop + 1),
-          crop,
-          source,
-          b * len,
-        );
-        cropInto(
-          t,
-          rng.int(t.width - crop + 1),
-          rng.int(t.height - crop + 1),
-          crop,
-          target,
-          b * len,
-        );
-      }
-      return { source, target, n, h: crop, w: crop };
-    },
-  };
+  return epochSampler(sources.length, crop, o.seed, o.batchSize, (i, rng, source, target, at) => {
+    const s = sources[i], t = targets[pick(i, rng)];
+    cropInto(s, rng.int(s.width - crop + 1), rng.int(s.height - crop + 1), crop, source, at);
+    cropInto(t, rng.int(t.width - crop + 1), rng.int(t.height - crop + 1), crop, target, at);
+  });
 }
 
 /**
@@ -197,23 +197,10 @@ export function alignedSampler(
     }
   });
   const crop = effectiveCrop(o.crop, sources);
-  const rng = createRng(o.seed);
-  const nextSource = epochOrder(sources.length, rng);
-  const len = crop * crop * 3;
-  return {
-    crop,
-    epochSize: sources.length,
-    next() {
-      const n = o.batchSize;
-      const source = new Float32Array(n * len), target = new Float32Array(n * len);
-      for (let b = 0; b < n; b++) {
-        const i = nextSource();
-        const s = sources[i];
-        const x = rng.int(s.width - crop + 1), y = rng.int(s.height - crop + 1);
-        cropInto(s, x, y, crop, source, b * len);
-        cropInto(truths[i], x, y, crop, target, b * len);
-      }
-      return { source, target, n, h: crop, w: crop };
-    },
-  };
+  return epochSampler(sources.length, crop, o.seed, o.batchSize, (i, rng, source, target, at) => {
+    const s = sources[i];
+    const x = rng.int(s.width - crop + 1), y = rng.int(s.height - crop + 1);
+    cropInto(s, x, y, crop, source, at);
+    cropInto(truths[i], x, y, crop, target, at);
+  });
 }
