@@ -36,7 +36,7 @@ export const cnnUnpairedMethod: Method = {
       crop: o.crop,
       seed: ctx.seed,
     });
-    return colorCnnModel(await trainOnSampler(sampler, o, ctx, "cnn-unpaired"), o);
+    return colorCnnModel(await trainOnSampler(sampler, o, ctx, "cnn-unpaired"), o, ctx.device);
   },
 };
 

@@ -54,7 +54,7 @@ export const oraclePairedMethod: Method = {
       crop: o.crop,
       seed: ctx.seed,
     }, split.raws.map((r) => r.name));
-    return colorCnnModel(await trainOnSampler(sampler, o, ctx, "oracle-paired"), o);
+    return colorCnnModel(await trainOnSampler(sampler, o, ctx, "oracle-paired"), o, ctx.device);
   },
 };
 

@@ -160,7 +160,11 @@ export const semanticPairingMethod: Method = {
         seed: ctx.seed,
         topK: keep,
       });
-      return colorCnnModel(await trainOnSampler(sampler, o, ctx, "semantic-pairing"), o);
+      return colorCnnModel(
+        await trainOnSampler(sampler, o, ctx, "semantic-pairing"),
+        o,
+        ctx.device,
+      );
     } finally {
       await embedder.dispose?.();
     }

@@ -6,7 +6,7 @@
  * @module
  */
 import { OptionError } from "../../harness/errors.ts";
-import type { MethodContext, Model, OptionSpec } from "../../harness/method.ts";
+import type { Device, MethodContext, Model, OptionSpec } from "../../harness/method.ts";
 import type { RawImage, RgbImage, Sample } from "../../harness/types.ts";
 import { CnnShard } from "./cnn/net.ts";
 import { createKernels } from "./cnn/shard.ts";
@@ -274,11 +274,32 @@ export async function runColorCnn(
   return { width: x.width, height: x.height, data };
 }
 
-/** The trained model: pre-ISP of the whole image → CNN → clamp; ONNX export of both. */
-export function colorCnnModel(w: CnnWeights, o: CnnMethodOptions): Model {
+/**
+ * The trained model: pre-ISP of the whole image → CNN → clamp; ONNX export of both. The CNN runs
+ * on WebGPU when `device` asks for it (`gpu`: any adapter; `auto`: a hardware adapter, else the
+ * CPU), on one device opened at the first render and released by `dispose`.
+ */
+export function colorCnnModel(w: CnnWeights, o: CnnMethodOptions, device: Device = "cpu"): Model {
+  let gpu: Promise<GPUDevice | null> | undefined;
+  const gpuModule = () => import("./cnn/gpu.ts");
+  const openGpu = () =>
+    gpu ??= device === "cpu"
+      ? Promise.resolve(null)
+      : gpuModule().then((m) => m.requestGpuDevice(device === "gpu"));
   return {
     params: cnnParamCount(w.hidden),
-    render: (raw: RawImage) => runColorCnn(w, preIsp(raw, o.preIsp), o.kernels),
+    async render(raw: RawImage, name?: string) {
+      const x = preIsp(raw, { ...o.preIsp, file: name });
+      const dev = await openGpu();
+      if (!dev) {
+        if (device === "gpu") throw new OptionError("device", "no WebGPU adapter is available");
+        return await runColorCnn(w, x, o.kernels);
+      }
+      return await (await gpuModule()).forwardColorCnnGpu(w, x, { device: dev, name });
+    },
     exportOnnx: (path: string) => exportColorCnnOnnx(w, path, { preIsp: o.preIsp }),
+    async dispose() {
+      (await gpu)?.destroy();
+    },
   };
 }
