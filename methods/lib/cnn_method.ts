@@ -8,8 +8,8 @@
 import { OptionError } from "../../harness/errors.ts";
 import type { Device, MethodContext, Model, OptionSpec } from "../../harness/method.ts";
 import type { RawImage, RgbImage, Sample } from "../../harness/types.ts";
-import { CnnShard } from "./cnn/net.ts";
-import { createKernels } from "./cnn/shard.ts";
+import { forwardColorCnn } from "./cnn/forward.ts";
+import { createJsKernels } from "./cnn/kernels.ts";
 import { colourMomentMap, withColourHead } from "./cnn/head_init.ts";
 import { initColorCnn } from "./cnn/init.ts";
 import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from "./cnn/losses.ts";
@@ -256,25 +256,6 @@ export async function trainOnSampler(
 }
 
 /**
- * Runs the CNN on one processed image (H×W×3): the clamped output.
- *
- * @example
- * ```ts
- * const out = await runColorCnn(weights, preIsp(raw));
- * ```
- */
-export async function runColorCnn(
-  w: CnnWeights,
-  x: RgbImage,
-  kernels: "wasm" | "js" = "wasm",
-): Promise<RgbImage> {
-  const shard = new CnnShard(await createKernels(kernels, w.hidden), w.hidden);
-  shard.setWeights(w);
-  const data = shard.forward(x.data, 1, x.height, x.width);
-  return { width: x.width, height: x.height, data };
-}
-
-/**
  * The trained model: pre-ISP of the whole image → CNN → clamp; ONNX export of both. The CNN runs
  * on WebGPU when `device` asks for it (`gpu`: any adapter; `auto`: a hardware adapter, else the
  * CPU), on one device opened at the first render and released by `dispose`.
@@ -293,7 +274,10 @@ export function colorCnnModel(w: CnnWeights, o: CnnMethodOptions, device: Device
       const dev = await openGpu();
       if (!dev) {
         if (device === "gpu") throw new OptionError("device", "no WebGPU adapter is available");
-        return await runColorCnn(w, x, o.kernels);
+        return forwardColorCnn(w, x, {
+          name,
+          ...(o.kernels === "js" ? { kernels: createJsKernels() } : {}),
+        });
       }
       return await (await gpuModule()).forwardColorCnnGpu(w, x, { device: dev, name });
     },
