@@ -338,7 +338,7 @@ async function renderAndScore(
     rc.signal?.throwIfAborted();
     const raw = await s.load();
     const t = performance.now();
-    const rgb = await model.render(raw);
+    const rgb = await model.render(raw, s.name);
     renderMs += performance.now() - t;
     checkRendered(s.name, raw, rgb);
     megapixels += (rgb.width * rgb.height) / 1e6;
