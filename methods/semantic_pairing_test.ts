@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { OptionError } from "../harness/errors.ts";
 import { FAST_PROFILE, semanticPairingMethod } from "./semantic_pairing.ts";
+import { buildTinyDinov2 } from "./lib/embed/dinov2_testdata.ts";
 import {
   assertTrainsAndRenders,
   testContext,
@@ -43,4 +44,31 @@ Deno.test("semantic-pairing rejects a bad option by name; the fast profile names
   const losses = ["Moment", "HistY", "HistUV", "Gram", "Tv", "PixelL1"];
   const lossDefaults = losses.map((k) => semanticPairingMethod.options[`loss${k}`].default);
   assert.deepEqual(lossDefaults, [1, 1, 1.5, 1, 0.05, 0]);
+});
+
+Deno.test("semantic-pairing pairs with a DINOv2 ONNX model from a local path (tiny stand-in)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const dinov2Model = await buildTinyDinov2(dir);
+    const logs: string[] = [];
+    const model = await semanticPairingMethod.train(
+      split,
+      testContext({ ...TINY_SCHEDULE, embedder: "dinov2", dinov2Model }, logs),
+    );
+    assert.ok(logs.some((l) => /paired \(dinov2\//.test(l)), logs.join("\n"));
+    const raw = await split.raws[0].load();
+    const out = await model.render(raw);
+    assert.equal(out.width, 2 * raw.width);
+    await model.dispose?.();
+    await assert.rejects(
+      () =>
+        semanticPairingMethod.train(
+          split,
+          testContext({ ...TINY_SCHEDULE, embedder: "dinov2", dinov2Model: `${dir}/none.onnx` }),
+        ),
+      /none.onnx/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
