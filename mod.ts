@@ -18,7 +18,14 @@ export {
   readNpy,
   writeNpy,
 } from "./harness/io/npy.ts";
-export { decodeImage, encodePng, quantize, readImage, writePng } from "./harness/io/image.ts";
+export {
+  decodeImage,
+  encodePng,
+  type PngDepth,
+  quantize,
+  readImage,
+  writePng,
+} from "./harness/io/image.ts";
 export {
   type BayerOrder,
   decodeRaw,
@@ -33,7 +40,7 @@ export { readZip, type ZipEntry, type ZipLimits } from "./harness/io/zip.ts";
 export { cappedPsnr, type ImagePair, pooledPsnr, psnr, PSNR_CAP_DB } from "./metrics/psnr.ts";
 export { ssim, type SsimOptions, type SsimProfile } from "./metrics/ssim.ts";
 export { ciede2000, deltaE2000, type LabTriple } from "./metrics/ciede2000.ts";
-export { rgbToLabArray, srgbToLab } from "./metrics/color.ts";
+export { type Lab, type Rgb, rgbToLabArray, srgbToLab } from "./metrics/color.ts";
 export { MetricPool, type MetricPoolOptions } from "./metrics/pool.ts";
 export type { MetricOptions, PairNames } from "./metrics/check.ts";
 
@@ -41,6 +48,7 @@ export type { MetricOptions, PairNames } from "./metrics/check.ts";
 export {
   scoreImage,
   scoreImages,
+  type ScoreOptions,
   type ScoreReport,
   scoreSubmission,
   type ScoreSummary,
@@ -48,6 +56,7 @@ export {
 } from "./harness/score.ts";
 export {
   bootstrapMean,
+  type BootstrapOptions,
   pairedDifference,
   type RankEntry,
   type RankResult,
@@ -69,14 +78,36 @@ export {
   TARGET_CAMERA,
   type TargetCamera,
 } from "./fixtures/camera.ts";
-export { renderTarget, unprocess } from "./fixtures/unprocess.ts";
+export {
+  renderTarget,
+  unprocess,
+  type Unprocessed,
+  type UnprocessOptions,
+} from "./fixtures/unprocess.ts";
 
 // Classical pre-ISP and ONNX
 export * from "./methods/lib/isp/mod.ts";
-export { exportColorCnnOnnx, exportPreIspOnnx } from "./methods/lib/onnx/export.ts";
-export { checkSignature, openSession, runRaw } from "./methods/lib/onnx/runtime.ts";
+export {
+  exportColorCnnOnnx,
+  exportPreIspOnnx,
+  type OnnxExportOptions,
+} from "./methods/lib/onnx/export.ts";
+export {
+  checkSignature,
+  type ExecutionProvider,
+  openSession,
+  type OpenSessionOptions,
+  type OrtModel,
+  runRaw,
+  type RunRawOptions,
+  type TensorSpec,
+} from "./methods/lib/onnx/runtime.ts";
 export type { Embedder } from "./methods/lib/embed/embedder.ts";
-export { areaResize, createDinov2Embedder } from "./methods/lib/embed/dinov2.ts";
+export {
+  areaResize,
+  createDinov2Embedder,
+  type Dinov2Options,
+} from "./methods/lib/embed/dinov2.ts";
 
 // Methods and the harness
 export type {
@@ -90,25 +121,59 @@ export type {
 export { classicalMethod } from "./methods/classical.ts";
 export { colorTransferMethod } from "./methods/color_transfer.ts";
 export { type OnnxManifest, onnxMethod, readManifest } from "./methods/onnx.ts";
-export { getMethod, listMethods, parseOptFlags, resolveOptions } from "./harness/registry.ts";
-export { type ProtocolOptions, type ProtocolResult, runProtocol } from "./harness/protocol.ts";
+export {
+  getMethod,
+  listMethods,
+  type MethodModule,
+  type OptionValues,
+  parseOptFlags,
+  type RegistryEntry,
+  resolveOptions,
+} from "./harness/registry.ts";
+export {
+  type Phase,
+  type PlannedMethod,
+  type ProtocolOptions,
+  type ProtocolOutcome,
+  type ProtocolResult,
+  runProtocol,
+} from "./harness/protocol.ts";
 export {
   findDoneRun,
   leaderboard,
+  type LeaderboardOptions,
   listRuns,
+  type MethodInfo,
   methodInfo,
+  type MethodSummary,
   migrate,
+  type NewRun,
   openDb,
+  type OpenDbOptions,
   openResultsDb,
   perImageScores,
   RESULTS_MIGRATIONS,
+  type RunAggregate,
+  type RunFilter,
+  type RunKey,
+  type RunOptions,
+  type RunRecord,
+  type RunResult,
+  type RunStatus,
   saveRun,
 } from "./harness/store/mod.ts";
-export type { Db, ImageScore, Interval, LeaderboardRow, Migration } from "./harness/store/types.ts";
+export type {
+  Db,
+  ImageScore,
+  Interval,
+  LeaderboardRow,
+  Migration,
+  SqlValue,
+} from "./harness/store/types.ts";
 
 // Optimal transport
 export { sinkhorn, type SinkhornOptions } from "./methods/lib/ot/sinkhorn.ts";
-export { emd, emd2 } from "./methods/lib/ot/emd.ts";
+export { emd, emd2, type EmdOptions } from "./methods/lib/ot/emd.ts";
 export {
   fgwObjective,
   type FgwOptions,
@@ -116,12 +181,24 @@ export {
   fusedGromovWasserstein,
 } from "./methods/lib/ot/fgw.ts";
 export { fgwSurrogate, type SurrogateOptions } from "./methods/lib/ot/surrogate.ts";
-export { sqeuclideanCdist } from "./methods/lib/ot/cost.ts";
+export { type FeatureMatrix, sqeuclideanCdist } from "./methods/lib/ot/cost.ts";
 export type { SparsePairs } from "./methods/lib/ot/sparse.ts";
 
 // The 7K colour CNN
 export * from "./methods/lib/cnn/mod.ts";
+export type { ConvKernels } from "./methods/lib/cnn/kernels.ts";
+export type { KernelRoute } from "./methods/lib/cnn/shard.ts";
+export type { GradientResult, StepResult } from "./methods/lib/cnn/train.ts";
+export type { HistLosses } from "./methods/lib/cnn/losses.ts";
 
 // Leaderboard
 export { type AppOptions, createApp } from "./leaderboard/app.ts";
-export { serveLeaderboard, type ServeOptions } from "./leaderboard/serve.ts";
+export type {
+  Board,
+  BoardEntry,
+  MethodInfo as BoardMethodInfo,
+  ResultsSource,
+} from "./leaderboard/board.ts";
+export type { BoardCache, RenderedBoard } from "./leaderboard/cache.ts";
+export type { Phase as BoardPhase } from "./leaderboard/queue.ts";
+export { type RunningServer, serveLeaderboard, type ServeOptions } from "./leaderboard/serve.ts";

@@ -12,6 +12,7 @@ export class InputError extends Error {
   readonly reason: string;
 
   /**
+   * Creates the error; the message is `file: reason`.
    * @param file the file, archive entry or option at fault
    * @param reason what is wrong with it
    * @example
@@ -33,6 +34,7 @@ export class OptionError extends Error {
   readonly option: string;
 
   /**
+   * Creates the error; the message is `option: reason`.
    * @param option the option at fault
    * @param reason what is wrong with it
    */

@@ -36,6 +36,7 @@ export class Rng {
   #spare: number | undefined;
 
   /**
+   * Creates a generator for a seed and stream label.
    * @param seed integer seed (any 32-bit value)
    * @param label optional stream label; different labels give independent streams
    * @example

@@ -22,7 +22,7 @@ export interface RegistryEntry {
 }
 
 /** What a method module looks like to the registry. */
-type MethodModule = Readonly<Record<string, unknown>>;
+export type MethodModule = Readonly<Record<string, unknown>>;
 
 // Adding a method: one file in methods/ and one line here.
 const MODULES: readonly MethodModule[] = [

@@ -63,6 +63,7 @@ export interface BoardEntry extends
 
 /** A phase's board. */
 export interface Board {
+  /** The phase. */
   readonly phase: Phase;
   /** Per-image results are public (always for `val`; for `test` after the organizer's reveal). */
   readonly revealed: boolean;

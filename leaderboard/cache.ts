@@ -11,9 +11,13 @@ import type { Phase } from "./queue.ts";
 
 /** What is cached per phase. */
 export interface RenderedBoard {
+  /** The board. */
   readonly board: Board;
+  /** The leaderboard page. */
   readonly html: string;
+  /** The board as JSON. */
   readonly json: string;
+  /** The board as CSV. */
   readonly csv: string;
 }
 

@@ -139,6 +139,7 @@ export class MetricPool implements Disposable {
     this.#failAll(new Error("metric pool closed"));
   }
 
+  /** Closes the pool (`using`). */
   [Symbol.dispose](): void {
     this.close();
   }

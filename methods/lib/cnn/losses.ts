@@ -51,12 +51,19 @@ export const DEFAULT_LOSS_WEIGHTS: LossWeights = {
 
 /** Unweighted values of every loss term, plus the weighted total. */
 export interface LossTerms {
+  /** Channel moments loss. */
   moment: number;
+  /** Soft luma histogram loss. */
   histY: number;
+  /** Soft 2-D chroma histogram loss. */
   histUV: number;
+  /** Gram loss on the weight-free feature bank. */
   gram: number;
+  /** Total variation. */
   tv: number;
+  /** Pixel L1 against the target. */
   pixelL1: number;
+  /** Weighted sum of the terms. */
   total: number;
 }
 
@@ -450,6 +457,7 @@ export function addMomentGrad(img: Float32Array, m: MomentResult, g: Float32Arra
 
 /** The two histogram losses, swappable for faster implementations (see `hist_wasm.ts`). */
 export interface HistLosses {
+  /** Soft luma histogram loss of a pair; adds `scale`× its gradient into `g` when given. */
   histYLoss(
     out: Float32Array,
     tgt: Float32Array,
@@ -457,6 +465,7 @@ export interface HistLosses {
     g?: Float32Array,
     scale?: number,
   ): number;
+  /** Soft 2-D chroma histogram loss of a pair; adds `scale`× its gradient into `g` when given. */
   histUVLoss(
     out: Float32Array,
     tgt: Float32Array,

@@ -21,10 +21,15 @@ import { cnnParamCount, type CnnWeights } from "./weights.ts";
 
 /** A training batch: independent source and pseudo-target crops, NHWC float32 in [0, 1]. */
 export interface CnnBatch {
+  /** Source crops, N×h×w×3. */
   readonly source: Float32Array;
+  /** Pseudo-target crops, N×h×w×3. */
   readonly target: Float32Array;
+  /** Number of crops. */
   readonly n: number;
+  /** Crop height. */
   readonly h: number;
+  /** Crop width. */
   readonly w: number;
 }
 
@@ -76,6 +81,7 @@ export function validateBatch(b: CnnBatch, where = "batch"): void {
 
 /** Gradient of the full loss for the current weights, and the loss terms. */
 export interface GradientResult {
+  /** The loss terms. */
   readonly terms: LossTerms;
   /** Flat gradient (w1, b1, w2, b2, wh, bh order), float64. */
   readonly grad: Float64Array;
@@ -93,12 +99,15 @@ export interface GradientResult {
  * ```
  */
 export class CnnTrainer {
+  /** Hidden channels of the network. */
   readonly hidden: number;
+  /** Loss weights used by every step. */
   readonly losses: LossWeights;
   #params: Float32Array;
   #opt: AdamW;
   #runners: ShardRunner[];
 
+  /** Creates a trainer; use {@link createCnnTrainer}. */
   constructor(weights: CnnWeights, opt: AdamW, losses: LossWeights, runners: ShardRunner[]) {
     this.hidden = weights.hidden;
     this.#params = flattenWeights(weights);
