@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { readImage } from "../../../harness/io/image.ts";
+import { mosaicRgb } from "../isp/mosaic.ts";
 import { InputError } from "../../../harness/errors.ts";
-import type { RawImage, RgbImage } from "../../../harness/types.ts";
+import type { RgbImage } from "../../../harness/types.ts";
 import {
   chooseLayout,
   groupScenes,
@@ -30,23 +31,6 @@ function tile(img: RgbImage, rows: number, cols: number, tw: number, th: number)
   return out;
 }
 
-/** Packs an RGB image into an RGGB RAW by sampling the mosaic sites (a stand-in camera). */
-function packRaw(img: RgbImage): RawImage {
-  const w = img.width >> 1, h = img.height >> 1;
-  const data = new Float32Array(w * h * 4);
-  const at = (x: number, y: number, c: number) => img.data[(y * img.width + x) * 3 + c];
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 4;
-      data[o] = at(2 * x, 2 * y, 0);
-      data[o + 1] = at(2 * x + 1, 2 * y, 1);
-      data[o + 2] = at(2 * x, 2 * y + 1, 1);
-      data[o + 3] = at(2 * x + 1, 2 * y + 1, 2);
-    }
-  }
-  return { width: w, height: h, data };
-}
-
 Deno.test("groupScenes sorts scenes by name and patches by numeric index", () => {
   const g = groupScenes(["b_10", "a_2", "b_9", "a_0", "solo"]);
   assert.deepEqual(g.map((s) => s.scene), ["a", "b", "solo"]);
@@ -69,7 +53,7 @@ Deno.test("chooseLayout recovers 2×3 and 3×2 tilings of a real photo (RGB seam
 
 Deno.test("chooseLayout recovers a 2×7 layout of 14 RAW tiles ((Gr+Gb)/2 seams)", async () => {
   const photo = await readImage(`${PHOTOS}/astronaut.png`); // 512×512
-  const tiles = tile(photo, 2, 7, 72, 64).map(packRaw);
+  const tiles = tile(photo, 2, 7, 72, 64).map(mosaicRgb);
   const choice = chooseLayout(tiles.map(rawSeamPlane));
   assert.equal(`${choice.rows}×${choice.cols}`, "2×7");
   assert.ok(!choice.ambiguous);

@@ -7,6 +7,7 @@
  * @module
  */
 import { readImage } from "../../../harness/io/image.ts";
+import { mosaicRgb } from "../isp/mosaic.ts";
 import type { RawImage, RgbImage, Sample } from "../../../harness/types.ts";
 import { createRng } from "../../../harness/random.ts";
 import type { PairingTruth } from "./truth.ts";
@@ -35,21 +36,12 @@ export function cropRgb(img: RgbImage, x0: number, y0: number, w: number, h: num
 
 /** A crude phone RAW of an sRGB image: linear light × channel gains, RGGB, packed, 10-bit. */
 export function toCameraRaw(img: RgbImage, gains = [0.55, 1, 0.7]): RawImage {
-  const w = img.width >> 1, h = img.height >> 1;
-  const data = new Float32Array(w * h * 4);
   const lin = (v: number) => (v <= 0.04045 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4);
-  const at = (x: number, y: number, c: number) =>
-    Math.round(Math.min(1, lin(img.data[(y * img.width + x) * 3 + c]) * gains[c]) * 1023) / 1023;
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      const o = (y * w + x) * 4;
-      data[o] = at(2 * x, 2 * y, 0);
-      data[o + 1] = at(2 * x + 1, 2 * y, 1);
-      data[o + 2] = at(2 * x, 2 * y + 1, 1);
-      data[o + 3] = at(2 * x + 1, 2 * y + 1, 2);
-    }
+  const data = new Float32Array(img.data.length);
+  for (let i = 0; i < data.length; i++) {
+    data[i] = Math.round(Math.min(1, lin(img.data[i]) * gains[i % 3]) * 1023) / 1023;
   }
-  return { width: w, height: h, data };
+  return mosaicRgb({ width: img.width, height: img.height, data });
 }
 
 /** Known-truth synthetic unpaired split. */
