@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { createJsKernels } from "../cnn/kernels.ts";
-import { CnnShard } from "../cnn/net.ts";
+import { forwardColorCnn } from "../cnn/forward.ts";
 import { preIsp } from "../isp/preisp.ts";
 import { exportColorCnnOnnx } from "./export.ts";
 import { maxAbsDiff } from "./pyref.ts";
@@ -12,9 +11,8 @@ Deno.test("TS forward (preIsp → colour CNN) equals the exported ONNX run by OR
   const w = testWeights(21, 128);
   const raw = await photoRaw("coffee.png", 70, 40, 80, 64);
   const rgb = preIsp(raw);
-  const net = new CnnShard(createJsKernels(), 128);
-  net.setWeights(w);
-  const ts = net.forward(rgb.data, 1, rgb.height, rgb.width);
+  // The inference path the colour-CNN methods render with (strip-wise, WASM SIMD kernels).
+  const ts = forwardColorCnn(w, rgb).data;
   const dir = await Deno.makeTempDir();
   try {
     const path = join(dir, "cnn.onnx");
