@@ -67,6 +67,27 @@ function units(n: number, groups?: readonly string[]): number[][] {
 }
 
 /**
+ * The resampling draws of a bootstrap: `resamples` rows of `units` indices, each drawn uniformly
+ * with replacement from `0 … units−1` by the seeded generator, row-major. Every interval of this
+ * module is computed from exactly these draws, so an independent implementation fed the same
+ * indices (the tests use NumPy) must reproduce it to rounding.
+ * @example
+ * ```ts
+ * const draws = bootstrapDraws(6, { resamples: 1000, seed: 0 }); // 6000 indices in 0…5
+ * ```
+ */
+export function bootstrapDraws(units: number, opts: BootstrapOptions = {}): Int32Array {
+  const b = opts.resamples ?? 2000;
+  if (!Number.isInteger(b) || b < 1) {
+    throw new RangeError(`bootstrap: resamples must be a whole number ≥ 1, got ${b}`);
+  }
+  const rng = createRng(opts.seed ?? 0);
+  const draws = new Int32Array(b * units);
+  for (let i = 0; i < draws.length; i++) draws[i] = rng.int(units);
+  return draws;
+}
+
+/**
  * Bootstrap distribution of the means of several aligned series: each resample draws units
  * (values, or whole groups) with replacement, the same draw for every series (paired), and takes
  * the mean over all values drawn.
@@ -76,15 +97,15 @@ function resampleMeans(
   opts: BootstrapOptions,
 ): Float64Array[] {
   const u = units(series[0].length, opts.groups);
-  const b = opts.resamples ?? 2000;
-  const rng = createRng(opts.seed ?? 0);
+  const draws = bootstrapDraws(u.length, opts);
+  const b = draws.length / u.length;
   const out = series.map(() => new Float64Array(b));
   const sums = new Float64Array(series.length);
   for (let r = 0; r < b; r++) {
     sums.fill(0);
     let count = 0;
     for (let k = 0; k < u.length; k++) {
-      const members = u[rng.int(u.length)];
+      const members = u[draws[r * u.length + k]];
       count += members.length;
       for (const i of members) for (let s = 0; s < series.length; s++) sums[s] += series[s][i];
     }

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createRng } from "../random.ts";
 import { runPython } from "../testing/python.ts";
 import {
+  bootstrapDraws,
   bootstrapMean,
   pairedDifference,
   percentile,
@@ -82,10 +83,11 @@ Deno.test("rankWithTies: separated methods get distinct ranks, indistinguishable
     deltaE2000: base.map(() => 5),
   });
   const res = rankWithTies([mk("c", 0), mk("a", 2), mk("b", 1), mk("b2", 1, 1)]);
-  assert.deepEqual(
-    res.map((r) => r.name),
-    ["a", "b", "b2", "c"].includes(res[1].name) ? res.map((r) => r.name) : [],
-  );
+  // Strict order by mean PSNR: a (+2), then b and b2 (+1, b2 with zero-mean jitter), then c.
+  assert.equal(res[0].name, "a");
+  assert.deepEqual(new Set(res.slice(1, 3).map((r) => r.name)), new Set(["b", "b2"]));
+  assert.equal(res[3].name, "c");
+  assert.deepEqual(res.map((r) => r.order), [1, 2, 3, 4]);
   const byName = Object.fromEntries(res.map((r) => [r.name, r]));
   assert.equal(byName.a.rank, 1);
   assert.equal(byName.b.rank, 2);
@@ -163,4 +165,95 @@ Deno.test("rankWithTies is monotone: a noisy entry below a separated one never o
   ]);
   assert.deepEqual(res.map((r) => [r.name, r.rank]), [["a", 1], ["b", 2], ["c", 2]]);
   for (let k = 1; k < res.length; k++) assert.ok(res[k].rank >= res[k - 1].rank);
+});
+
+/** NumPy reference: clustered bootstrap means from given draws, then np.percentile (linear). */
+const NUMPY_BOOTSTRAP = `
+import json, sys
+import numpy as np
+d = json.load(sys.stdin)
+units = {}
+for i, g in enumerate(d["groups"]):
+    units.setdefault(g, []).append(i)
+units = list(units.values())
+draws = np.array(d["draws"]).reshape(-1, len(units))
+out = []
+for series in d["series"]:
+    x = np.asarray(series, dtype=np.float64)
+    means = np.array([np.concatenate([x[units[k]] for k in row]).mean() for row in draws])
+    a = (1 - d["level"]) / 2 * 100
+    out.append([float(x.mean()), float(np.percentile(means, a)), float(np.percentile(means, 100 - a))])
+print(json.dumps(out))
+`;
+
+Deno.test("bootstrapMean and pairedDifference equal a NumPy bootstrap fed the same draws", async () => {
+  const rng = createRng(31);
+  const names: string[] = [];
+  const a: number[] = [];
+  const b: number[] = [];
+  // 7 scenes of unequal size (3–9 patches), so whole-cluster resampling matters.
+  for (let s = 0; s < 7; s++) {
+    const effect = 2 * rng.normal();
+    for (let p = 0; p < 3 + s; p++) {
+      names.push(`sc${s}_${p}`);
+      a.push(22 + effect + 0.5 * rng.normal());
+      b.push(21.7 + effect + 0.5 * rng.normal());
+    }
+  }
+  const groups = sceneGroups(names)!;
+  for (const [opts, level] of [[{ seed: 4 }, 0.95], [{ seed: 9, level: 0.8 }, 0.8]] as const) {
+    const draws = bootstrapDraws(7, opts);
+    const diff = a.map((x, i) => x - b[i]);
+    const ref = JSON.parse(
+      await runPython(NUMPY_BOOTSTRAP, [], {
+        stdin: JSON.stringify({ groups, draws: Array.from(draws), series: [a, diff], level }),
+      }),
+    ) as number[][];
+    const ours = [
+      bootstrapMean(a, { ...opts, groups }),
+      pairedDifference(a, b, { ...opts, groups }),
+    ];
+    ours.forEach((iv, k) => {
+      const [m, lo, hi] = ref[k];
+      assert.ok(Math.abs(iv.mean - m) < 1e-12, `mean ${iv.mean} vs numpy ${m}`);
+      assert.ok(Math.abs(iv.lo - lo) < 1e-12, `level ${level}: lo ${iv.lo} vs numpy ${lo}`);
+      assert.ok(Math.abs(iv.hi - hi) < 1e-12, `level ${level}: hi ${iv.hi} vs numpy ${hi}`);
+    });
+  }
+});
+
+Deno.test("bootstrap draws are uniform over every unit, and the seed is used", () => {
+  const n = 10;
+  const draws = bootstrapDraws(n, { resamples: 3000, seed: 2 });
+  assert.equal(draws.length, 3000 * n);
+  const counts = new Float64Array(n);
+  for (const d of draws) counts[d]++;
+  // Pearson χ² with 9 degrees of freedom: P(χ² > 27.9) = 0.001. A draw that skips the last unit
+  // (or favours any) gives χ² in the thousands.
+  const expected = draws.length / n;
+  const chi2 = counts.reduce((s, c) => s + (c - expected) ** 2 / expected, 0);
+  assert.ok(chi2 < 27.9, `χ² ${chi2}, counts ${counts}`);
+  assert.ok(counts[n - 1] > 0 && counts[0] > 0);
+  // Default seed is 0; other seeds give other draws and other intervals.
+  assert.deepEqual(
+    bootstrapDraws(n, { resamples: 50 }),
+    bootstrapDraws(n, { resamples: 50, seed: 0 }),
+  );
+  assert.notDeepEqual(
+    bootstrapDraws(n, { resamples: 50, seed: 1 }),
+    bootstrapDraws(n, { resamples: 50 }),
+  );
+  const xs = normalSample(30, 20, 3, 12);
+  const s1 = bootstrapMean(xs, { seed: 1 });
+  const s2 = bootstrapMean(xs, { seed: 2 });
+  assert.ok(s1.lo !== s2.lo && s1.hi !== s2.hi, JSON.stringify([s1, s2]));
+  assert.throws(() => bootstrapDraws(3, { resamples: 0 }), /resamples must be a whole number/);
+});
+
+Deno.test("bootstrapMean's default level is 95%: equal to an explicit 0.95, wider than 0.94", () => {
+  const xs = normalSample(40, 20, 3, 13);
+  const dflt = bootstrapMean(xs, { seed: 5 });
+  assert.deepEqual(dflt, bootstrapMean(xs, { seed: 5, level: 0.95 }));
+  const narrower = bootstrapMean(xs, { seed: 5, level: 0.94 });
+  assert.ok(dflt.lo < narrower.lo && dflt.hi > narrower.hi);
 });
