@@ -115,6 +115,22 @@ function resampleMeans(
 }
 
 /**
+ * The bootstrap distribution of the mean of `values` (one mean per resample, in draw order),
+ * resampling whole groups when `groups` is given.
+ * @example
+ * ```ts
+ * const means = bootstrapMeans([24.1, 25.3, 23.8, 26.0], { resamples: 500 });
+ * ```
+ */
+export function bootstrapMeans(
+  values: ArrayLike<number>,
+  opts: BootstrapOptions = {},
+): Float64Array {
+  if (values.length === 0) throw new RangeError("bootstrapMeans: no values");
+  return resampleMeans([values], opts)[0];
+}
+
+/**
  * Mean of `values` with a percentile-bootstrap interval.
  *
  * @example
