@@ -97,7 +97,7 @@ export function dngBlackLevels(
       }
       ifds.push(tags);
       const sub = tags.get(330);
-      if (sub) for (const s of values(sub)) walk(s, depth + 1);
+      if (sub) { for (const s of values(sub)) walk(s, depth + 1); }
       const next = off + 2 + n * 12;
       off = next + 4 <= bytes.length ? u32(next) : 0;
     }

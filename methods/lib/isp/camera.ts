@@ -179,8 +179,10 @@ export function resolveCameraOptions(
   if (!["camera", "auto", "none"].includes(o.wb)) {
     throw new OptionError("wb", `unknown mode '${o.wb}' (camera | auto | none)`);
   }
-  if (typeof o.exposure === "number" ? !Number.isFinite(o.exposure) : !["auto", "none"]
-    .includes(o.exposure)) {
+  if (
+    typeof o.exposure === "number" ? !Number.isFinite(o.exposure) : !["auto", "none"]
+      .includes(o.exposure)
+  ) {
     throw new OptionError("exposure", `must be auto, none or a number of EV, got '${o.exposure}'`);
   }
   if (!["srgb", "bt709", "linear"].includes(o.curve)) {

@@ -1,0 +1,16 @@
+import LibRaw from "libraw-wasm";
+const t0 = performance.now();
+const bytes = await Deno.readFile(Deno.args[0]);
+const r = new LibRaw();
+await r.open(bytes, {});
+const meta = await r.metadata(true);
+const raw = await r.rawImageData();
+console.log("ms", performance.now() - t0);
+const m = meta as Record<string, unknown>;
+const cd = m.color_data as Record<string, unknown>;
+console.log(JSON.stringify({w: m.width, h: m.height, rw: m.raw_width, rh: m.raw_height, tm: m.top_margin, lm: m.left_margin, flip: m.flip, make: m.camera_make, model: m.camera_model, filters: m.filters, cdesc: m.cdesc, colors: m.colors, is_foveon: m.is_foveon, dng: m.dng_version}));
+const {profile, ...rest} = cd;
+console.log(JSON.stringify(rest));
+console.log(JSON.stringify(m.canon));
+console.log(raw!.raw_width, raw!.raw_height, raw!.width, raw!.height, raw!.data.length, raw!.data.slice(0,8));
+r.dispose();
