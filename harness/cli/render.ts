@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { InputError, OptionError } from "../errors.ts";
 import type { CameraMeta, RawImage, RgbImage } from "../types.ts";
-import { cameraRawToRaw, readCameraRaw } from "../io/camera_raw.ts";
+import { CAMERA_RAW_EXT, cameraRawToRaw, readCameraRaw } from "../io/camera_raw.ts";
 import { listFiles, rawOptionsFromMeta, sceneMeta, stem } from "../io/dataset.ts";
 import { writePng } from "../io/image.ts";
 import { readRaw } from "../io/raw.ts";
@@ -22,10 +22,6 @@ import {
 import { cameraPipeline } from "../../methods/lib/isp/camera.ts";
 import { preIsp } from "../../methods/lib/isp/preisp.ts";
 import { openSession, runRaw } from "../../methods/lib/onnx/runtime.ts";
-
-/** Camera RAW file extensions the renderer and the importer pick up from a folder. */
-export const CAMERA_RAW_EXT =
-  /\.(dng|cr2|cr3|nef|nrw|arw|srf|sr2|raf|orf|rw2|pef|srw|3fr|iiq|crw|erf|kdc|mrw|x3f|rwl)$/i;
 
 const USAGE = `Usage: deno task render --in FILE|DIR --out FILE|DIR [options]
 

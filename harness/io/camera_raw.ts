@@ -48,6 +48,10 @@ export interface CameraRaw {
   readonly orientation: number;
 }
 
+/** Camera RAW file extensions picked up from folders by `render` and `import`. */
+export const CAMERA_RAW_EXT =
+  /\.(dng|cr2|cr3|nef|nrw|arw|srf|sr2|raf|orf|rw2|pef|srw|3fr|iiq|crw|erf|kdc|mrw|x3f|rwl)$/i;
+
 const LETTERS = ["R", "G", "B", "G"];
 
 /** LibRaw `flip` → EXIF orientation (LibRaw maps EXIF o to flip "50132467"[o & 7]). */
@@ -257,7 +261,8 @@ export async function decodeCameraRaw(bytes: Uint8Array, file = "<raw>"): Promis
     cfa,
     blackLevel,
     whiteLevel,
-    bitDepth: cd.raw_bps || Math.ceil(Math.log2(whiteLevel + 1)),
+    // DNG containers store 16 bits; the significant depth is what the white level needs.
+    bitDepth: Math.min(cd.raw_bps || 16, Math.ceil(Math.log2(whiteLevel + 1))),
     whiteBalance,
     camToSrgb: isIdentity ? undefined : camToSrgb,
     xyzToCam: xyzToCam.some((v) => v !== 0) ? xyzToCam : undefined,
