@@ -8,7 +8,12 @@ import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { InputError, OptionError } from "../errors.ts";
 import type { CameraMeta, RawImage, RgbImage } from "../types.ts";
-import { CAMERA_RAW_EXT, cameraRawToRaw, readCameraRaw } from "../io/camera_raw.ts";
+import {
+  CAMERA_RAW_EXT,
+  type CameraRawReader,
+  cameraRawToRaw,
+  openCameraRawReader,
+} from "../io/camera_raw.ts";
 import { listFiles, rawOptionsFromMeta, sceneMeta, stem } from "../io/dataset.ts";
 import { writePng } from "../io/image.ts";
 import { readRaw } from "../io/raw.ts";
@@ -83,24 +88,24 @@ async function npyJob(file: string): Promise<Job> {
   };
 }
 
-function cameraJob(file: string): Job {
+function cameraJob(file: string, reader: CameraRawReader): Job {
   return {
     file,
     load: async () => {
-      const cr = await readCameraRaw(file);
+      const cr = await reader.read(file);
       return { raw: cameraRawToRaw(cr), orientation: cr.orientation };
     },
   };
 }
 
-async function collectJobs(input: string): Promise<Job[]> {
+async function collectJobs(input: string, reader: CameraRawReader): Promise<Job[]> {
   const st = await Deno.stat(input).catch(() => undefined);
   if (!st) throw new InputError(input, "does not exist");
   const files = st.isDirectory ? await listFiles(input, /^[^.]/) : [input];
   const jobs: Job[] = [];
   for (const f of files) {
     if (/\.npy$/i.test(f)) jobs.push(await npyJob(f));
-    else if (CAMERA_RAW_EXT.test(f) || !st.isDirectory) jobs.push(cameraJob(f));
+    else if (CAMERA_RAW_EXT.test(f) || !st.isDirectory) jobs.push(cameraJob(f, reader));
   }
   if (jobs.length === 0) {
     throw new InputError(input, "no camera RAW files or .npy RAW found in the folder");
@@ -178,8 +183,9 @@ export async function main(args: string[]): Promise<number> {
     }
     throw e;
   }
+  const reader = openCameraRawReader();
   try {
-    const jobs = await collectJobs(values.in);
+    const jobs = await collectJobs(values.in, reader);
     const single = jobs.length === 1 && /\.png$/i.test(values.out);
     if (!single) await Deno.mkdir(values.out, { recursive: true });
     const model = values.model ? await openSession(values.model, { device: "cpu" }) : undefined;
@@ -209,6 +215,8 @@ export async function main(args: string[]): Promise<number> {
       return 1;
     }
     throw e;
+  } finally {
+    reader.close();
   }
 }
 

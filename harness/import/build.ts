@@ -20,6 +20,7 @@ import { InputError, OptionError } from "../errors.ts";
 import { createRng } from "../random.ts";
 import type { CameraMeta, RgbImage } from "../types.ts";
 import { encodeNpy } from "../io/npy.ts";
+import { type CameraRawReader, openCameraRawReader } from "../io/camera_raw.ts";
 import { encodePng } from "../io/image.ts";
 import { areaResize } from "../../methods/lib/embed/dinov2.ts";
 import { autoExposureGain, cameraLinear } from "../../methods/lib/isp/camera.ts";
@@ -165,8 +166,7 @@ function rawPreview(p: PackedCounts): RgbImage {
 export function alignTarget(rgb: RgbImage, p: PackedCounts): RgbImage {
   const o = p.camera?.orientation ?? 1;
   const W = 2 * p.width, H = 2 * p.height;
-  const fit = (img: RgbImage) =>
-    img.width === W && img.height === H ? img : areaResize(img, W, H);
+  const fit = (img: RgbImage) => img.width === W && img.height === H ? img : areaResize(img, W, H);
   if (o === 1) return fit(rgb);
   const preview = signature(rawPreview(p));
   const score = (img: RgbImage) => {
@@ -252,7 +252,22 @@ export async function importDataset(opts: ImportOptions): Promise<ImportResult> 
       await Deno.remove(opts.out, { recursive: true });
     }
   }
-  const photos = await readFormat(opts.format, opts.input, opts.targets);
+  const reader = openCameraRawReader();
+  try {
+    return await build(opts, settings, statePath, reader);
+  } finally {
+    reader.close();
+  }
+}
+
+async function build(
+  opts: ImportOptions,
+  settings: { seed: number; patch: number; valFraction: number; testFraction: number },
+  statePath: string,
+  reader: CameraRawReader,
+): Promise<ImportResult> {
+  const { seed, patch } = settings;
+  const photos = await readFormat(opts.format, opts.input, reader, opts.targets);
   const roles = assignRoles(photos, seed, settings.valFraction, settings.testFraction);
   const dirs = [
     "train/raw",

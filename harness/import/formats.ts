@@ -17,7 +17,7 @@ import { decode as decodePng } from "fast-png";
 import { join } from "node:path";
 import { InputError } from "../errors.ts";
 import type { CameraMeta, RgbImage } from "../types.ts";
-import { CAMERA_RAW_EXT, R_OFFSET, readCameraRaw } from "../io/camera_raw.ts";
+import { CAMERA_RAW_EXT, type CameraRawReader, R_OFFSET } from "../io/camera_raw.ts";
 import { listFiles, stem } from "../io/dataset.ts";
 import { readImage } from "../io/image.ts";
 import { readNpy } from "../io/npy.ts";
@@ -200,7 +200,11 @@ async function ntirePhotos(root: string): Promise<Photo[]> {
   return photos;
 }
 
-async function cameraPhotos(dir: string, targetsDir?: string): Promise<Photo[]> {
+async function cameraPhotos(
+  dir: string,
+  reader: CameraRawReader,
+  targetsDir?: string,
+): Promise<Photo[]> {
   if (!(await dirExists(dir))) throw new InputError(dir, "--in folder does not exist");
   const raws = (await listFiles(dir, /^[^.]/)).filter((f) => CAMERA_RAW_EXT.test(f));
   if (raws.length === 0) throw new InputError(dir, "no camera RAW files (DNG, CR2, NEF, ARW, …)");
@@ -217,7 +221,7 @@ async function cameraPhotos(dir: string, targetsDir?: string): Promise<Photo[]> 
       name: stem(f),
       kind: t ? "pair" : "raw",
       raw: async () => {
-        const cr = await readCameraRaw(f);
+        const cr = await reader.read(f);
         const p = packMosaic(cr.mosaic, cr.width, cr.height, R_OFFSET[cr.cfa]);
         return {
           width: p.width,
@@ -249,6 +253,7 @@ async function cameraPhotos(dir: string, targetsDir?: string): Promise<Photo[]> 
 export async function readFormat(
   format: ImportFormat,
   input: string,
+  reader: CameraRawReader,
   targets?: string,
 ): Promise<Photo[]> {
   switch (format) {
@@ -259,6 +264,6 @@ export async function readFormat(
     case "ntire":
       return await ntirePhotos(input);
     case "camera-raw":
-      return await cameraPhotos(input, targets);
+      return await cameraPhotos(input, reader, targets);
   }
 }

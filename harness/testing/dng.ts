@@ -29,7 +29,21 @@ export interface DngSpec {
   readonly make?: string;
   /** Model (default `test-dng`). */
   readonly model?: string;
+  /** Write a 6×6 X-Trans CFA instead of a 2×2 Bayer one (to test the rejection). */
+  readonly xtrans?: boolean;
+  /** Write a demosaiced LinearRaw DNG (3 samples per pixel, `data` of `width * height * 3`). */
+  readonly linearRaw?: boolean;
 }
+
+/** Fujifilm's X-Trans layout (0 R, 1 G, 2 B), 6×6. */
+const XTRANS = [
+  [1, 1, 0, 1, 1, 2],
+  [1, 1, 2, 1, 1, 0],
+  [2, 0, 1, 0, 2, 1],
+  [1, 1, 2, 1, 1, 0],
+  [1, 1, 0, 1, 1, 2],
+  [0, 2, 1, 2, 0, 1],
+].flat();
 
 type Entry = { tag: number; type: number; values: readonly number[] | string };
 
@@ -39,7 +53,8 @@ const TYPE_SIZE: Record<number, number> = { 1: 1, 2: 1, 3: 2, 4: 4, 5: 8, 10: 8 
 /** Encodes a DNG file. Colour values use denominators of 10000. */
 export function encodeDng(spec: DngSpec): Uint8Array {
   const { width, height, data } = spec;
-  if (data.length !== width * height) throw new Error("encodeDng: data size mismatch");
+  const spp = spec.linearRaw ? 3 : 1;
+  if (data.length !== width * height * spp) throw new Error("encodeDng: data size mismatch");
   const cfa = spec.cfa ?? "RGGB";
   const colour = { R: 0, G: 1, B: 2 } as Record<string, number>;
   const r = (v: number) => [Math.round(v * 10000), 10000];
@@ -47,23 +62,27 @@ export function encodeDng(spec: DngSpec): Uint8Array {
     { tag: 254, type: LONG, values: [0] },
     { tag: 256, type: LONG, values: [width] },
     { tag: 257, type: LONG, values: [height] },
-    { tag: 258, type: SHORT, values: [16] },
+    { tag: 258, type: SHORT, values: Array(spp).fill(16) },
     { tag: 259, type: SHORT, values: [1] },
-    { tag: 262, type: SHORT, values: [32803] },
+    { tag: 262, type: SHORT, values: [spec.linearRaw ? 34892 : 32803] },
     { tag: 271, type: ASCII, values: spec.make ?? "isp-bench" },
     { tag: 272, type: ASCII, values: spec.model ?? "test-dng" },
     { tag: 273, type: LONG, values: [0] }, // patched below
     { tag: 274, type: SHORT, values: [spec.orientation ?? 1] },
-    { tag: 277, type: SHORT, values: [1] },
+    { tag: 277, type: SHORT, values: [spp] },
     { tag: 278, type: LONG, values: [height] },
-    { tag: 279, type: LONG, values: [width * height * 2] },
+    { tag: 279, type: LONG, values: [width * height * 2 * spp] },
     { tag: 284, type: SHORT, values: [1] },
-    { tag: 33421, type: SHORT, values: [2, 2] },
-    { tag: 33422, type: BYTE, values: [...cfa].map((c) => colour[c]) },
+    ...(spec.linearRaw ? [] : [
+      { tag: 33421, type: SHORT, values: spec.xtrans ? [6, 6] : [2, 2] },
+      { tag: 33422, type: BYTE, values: spec.xtrans ? XTRANS : [...cfa].map((c) => colour[c]) },
+    ]),
     { tag: 50706, type: BYTE, values: [1, 4, 0, 0] },
     { tag: 50708, type: ASCII, values: `${spec.make ?? "isp-bench"} ${spec.model ?? "test-dng"}` },
-    { tag: 50713, type: SHORT, values: [2, 2] },
-    { tag: 50714, type: LONG, values: [...(spec.blackLevel ?? [0, 0, 0, 0])] },
+    ...(spec.linearRaw ? [{ tag: 50714, type: LONG, values: [spec.blackLevel?.[0] ?? 0] }] : [
+      { tag: 50713, type: SHORT, values: [2, 2] },
+      { tag: 50714, type: LONG, values: [...(spec.blackLevel ?? [0, 0, 0, 0])] },
+    ]),
     { tag: 50717, type: LONG, values: [spec.whiteLevel ?? 65535] },
     {
       tag: 50721,
