@@ -63,5 +63,8 @@ export function parsePnm(bytes: Uint8Array): Pnm {
 
 /** A P6 PNM as an RGB image in [0, 1]. */
 export function pnmToRgb(p: Pnm): { width: number; height: number; data: Float32Array } {
-  return { width: p.width, height: p.height, data: Float32Array.from(p.data, (v) => v / p.max) };
+  const data = new Float32Array(p.data.length);
+  const inv = 1 / p.max;
+  for (let i = 0; i < data.length; i++) data[i] = p.data[i] * inv;
+  return { width: p.width, height: p.height, data };
 }

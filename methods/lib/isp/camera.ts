@@ -210,6 +210,19 @@ export function cameraPipeline(
 ): RgbImage {
   const o = resolveCameraOptions(opts);
   const rgb = cameraLinear(raw, meta, { demosaic: o.demosaic, wb: o.wb, file: opts.file });
+  return toneMap(rgb, meta, o);
+}
+
+/**
+ * The display half of {@link cameraPipeline}, in place: exposure gain (fixed EV, none, the
+ * photo's stored gain, or the auto white point) then the transfer curve.
+ */
+export function toneMap(
+  rgb: RgbImage,
+  meta: CameraMeta,
+  opts: Pick<CameraPipelineOptions, "exposure" | "clipFraction" | "curve"> = {},
+): RgbImage {
+  const o = resolveCameraOptions(opts);
   const gain = typeof o.exposure === "number"
     ? Math.pow(2, o.exposure)
     : o.exposure === "none"
