@@ -171,7 +171,7 @@ export async function main(args: string[]): Promise<number> {
         curve: (values.curve ?? "srgb") as CameraPipelineOptions["curve"],
       });
     } catch (e) {
-      if (e instanceof OptionError) {
+      if (e instanceof OptionError && !e.option.startsWith("-")) {
         throw new OptionError(`--${e.option}`, e.message.slice(e.option.length + 2));
       }
       throw e;
