@@ -42,11 +42,7 @@ export {
   openCameraRawReader,
   readCameraRaw,
 } from "./harness/io/camera_raw.ts";
-export {
-  importDataset,
-  type ImportOptions,
-  type ImportResult,
-} from "./harness/import/build.ts";
+export { importDataset, type ImportOptions, type ImportResult } from "./harness/import/build.ts";
 export { FORMATS as IMPORT_FORMATS, type ImportFormat } from "./harness/import/formats.ts";
 export { readZip, type ZipEntry, type ZipLimits } from "./harness/io/zip.ts";
 

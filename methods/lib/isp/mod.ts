@@ -26,9 +26,9 @@ export {
 } from "./preisp.ts";
 export {
   autoExposureGain,
-  cameraLinear,
   type CameraCurve,
   type CameraExposure,
+  cameraLinear,
   cameraPipeline,
   type CameraPipelineOptions,
   type CameraWb,
