@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { InputError } from "../errors.ts";
 import { encodeDng } from "../testing/dng.ts";
-import { CANON_CR2, dcraw, parsePnm, requireCameraFiles } from "../testing/camera_files.ts";
 import { runPython } from "../testing/python.ts";
 import {
   cameraRawToRaw,
@@ -146,52 +145,5 @@ Deno.test("X-Trans, linear DNG, non-RAW and missing files are errors naming the 
   }
 });
 
-Deno.test("real Canon CR2: mosaic, masked-border black and as-shot WB equal dcraw's", async () => {
-  await requireCameraFiles();
-  const cr = await readCameraRaw(CANON_CR2);
-  assert.equal(cr.make, "Canon");
-  assert.equal(cr.model, "EOS 30D");
-  assert.equal(cr.cfa, "RGGB");
-  assert.equal(cr.whiteLevel, 4095);
-  assert.equal(cr.bitDepth, 12);
-  assert.equal(cr.orientation, 1);
-  // dcraw -D: the visible mosaic, unscaled.
-  const visible = parsePnm((await dcraw(["-D", "-4"], CANON_CR2)).out);
-  assert.equal(visible.width, cr.width);
-  assert.equal(visible.height, cr.height);
-  let diff = 0;
-  for (let i = 0; i < visible.data.length; i++) diff += visible.data[i] !== cr.mosaic[i] ? 1 : 0;
-  assert.equal(diff, 0, "every sample equals dcraw's");
-  // dcraw -E: the whole sensor with masked columns; black per CFA site from the left border,
-  // computed independently with numpy (columns 2 … left margin − 2, rows of the image).
-  const full = (await dcraw(["-E", "-4"], CANON_CR2)).out;
-  const black = JSON.parse(
-    await runPython(
-      `import sys, json, numpy as np
-b = sys.stdin.buffer.read()
-parts = b.split(b"\\n", 3)
-w, h = map(int, parts[1].split())
-a = np.frombuffer(parts[3], dtype=">u2").reshape(h, w).astype(np.int64)
-top, left, vw, vh = map(int, sys.argv[1:5])
-m = a[top:top + vh, 2:left - 2]
-r0 = top % 2; c0 = left % 2
-sites = [m[(r0 + dy) % 2::2, (c0 + dx) % 2::2].mean() for dy in (0, 1) for dx in (0, 1)]
-print(json.dumps([int(np.floor(s)) for s in sites]))`,
-      // The 30D's masked area is above and left of the image: the margins are the size difference.
-      [
-        String(parsePnm(full).height - cr.height),
-        String(parsePnm(full).width - cr.width),
-        String(cr.width),
-        String(cr.height),
-      ],
-      { stdin: full },
-    ),
-  );
-  assert.deepEqual([...cr.blackLevel], black);
-  // dcraw -v -w prints the darkness (the smallest black) and the as-shot multipliers.
-  const { err } = await dcraw(["-v", "-w", "-h", "-4"], CANON_CR2);
-  const darkness = Number(err.match(/darkness (\d+)/)![1]);
-  assert.equal(Math.min(...cr.blackLevel), darkness);
-  const mul = err.match(/multipliers ([\d.]+) ([\d.]+) ([\d.]+)/)!.slice(1).map(Number);
-  for (let c = 0; c < 3; c++) assert.ok(Math.abs(cr.whiteBalance![c] - mul[c] / mul[1]) < 1e-5);
-});
+// The real Canon CR2 is checked against dcraw in methods/lib/isp/camera_test.ts (one decode for
+// the reading and the calibration checks).

@@ -10,6 +10,7 @@ import {
   pnmToRgb,
   requireCameraFiles,
 } from "../../../harness/testing/camera_files.ts";
+import { runPython } from "../../../harness/testing/python.ts";
 import { psnr } from "../../../metrics/psnr.ts";
 import { deltaE2000 } from "../../../metrics/ciede2000.ts";
 import {
@@ -49,24 +50,62 @@ const q8 = (img: RgbImage): RgbImage => ({
   data: Float32Array.from(quantize(img), (v) => v / 255),
 });
 
-Deno.test("calibration on a real Canon CR2 against dcraw -w -q 0 (linear and 8-bit)", async () => {
+Deno.test("real Canon CR2: reading and calibration against dcraw (linear and 8-bit)", async () => {
   await requireCameraFiles();
-  // dcraw renders both references while LibRaw decodes (two processes on two cores).
+  // dcraw renders the references while LibRaw decodes (separate processes, two cores).
   const refs = Promise.all([
-    dcraw(["-w", "-q", "0", "-o", "1", "-4"], CANON_CR2),
+    dcraw(["-E", "-4"], CANON_CR2),
+    dcraw(["-v", "-w", "-q", "0", "-o", "1", "-4"], CANON_CR2),
     dcraw(["-w", "-q", "0"], CANON_CR2),
   ]);
   const reader = openCameraRawReader();
   const cr = await reader.read(CANON_CR2).finally(() => reader.close());
+  const [dFull, dLin, d8] = await refs;
+  assert.deepEqual(
+    [cr.make, cr.model, cr.cfa, cr.whiteLevel, cr.bitDepth, cr.orientation],
+    ["Canon", "EOS 30D", "RGGB", 4095, 12, 1],
+  );
+  // dcraw -E: the whole sensor, masked columns included; the 30D's masked area lies above and
+  // left of the image, so the margins are the size difference.
+  const full = parsePnm(dFull.out);
+  const top = full.height - cr.height, left = full.width - cr.width;
+  let diff = 0;
+  for (let y = 0; y < cr.height; y++) {
+    for (let x = 0; x < cr.width; x++) {
+      if (full.data[(top + y) * full.width + left + x] !== cr.mosaic[y * cr.width + x]) diff++;
+    }
+  }
+  assert.equal(diff, 0, "every visible sample equals dcraw's");
+  // Black per CFA site from the left border (columns 2 … left − 2), computed with numpy.
+  const black = JSON.parse(
+    await runPython(
+      `import sys, json, numpy as np
+b = sys.stdin.buffer.read()
+parts = b.split(b"\\n", 3)
+w, h = map(int, parts[1].split())
+a = np.frombuffer(parts[3][:w * h * 2], dtype=">u2").reshape(h, w).astype(np.int64)
+top, left, vh = map(int, sys.argv[1:4])
+m = a[top:top + vh, 2:left - 2]
+sites = [m[dy::2, (left + dx - 2) % 2::2].mean() for dy in (0, 1) for dx in (0, 1)]
+print(json.dumps([int(np.floor(s)) for s in sites]))`,
+      [String(top), String(left), String(cr.height)],
+      { stdin: dFull.out },
+    ),
+  );
+  assert.deepEqual([...cr.blackLevel], black);
+  // dcraw -v prints the darkness (the smallest black) and the as-shot multipliers.
+  assert.equal(Math.min(...cr.blackLevel), Number(dLin.err.match(/darkness (\d+)/)![1]));
+  const mul = dLin.err.match(/multipliers ([\d.]+) ([\d.]+) ([\d.]+)/)!.slice(1).map(Number);
+  for (let c = 0; c < 3; c++) assert.ok(Math.abs(cr.whiteBalance![c] - mul[c] / mul[1]) < 1e-5);
+
+  // Calibration: linear against dcraw -w -q 0 -o 1 -4, 8-bit against dcraw -w -q 0.
   const raw = cameraRawToRaw(cr);
   const lin = cameraLinear(raw, raw.camera!);
-  const [dLin, d8] = await refs;
   const refLin = pnmToRgb(parsePnm(dLin.out));
   assert.equal(lin.width, refLin.width);
   assert.equal(lin.height, refLin.height);
   const linDb = psnr(lin, refLin);
   assert.ok(linDb >= 40, `linear PSNR ${linDb.toFixed(2)} dB < 40`);
-
   const ref8 = pnmToRgb(parsePnm(d8.out));
   const results: string[] = [`linear ${linDb.toFixed(2)} dB`];
   for (const curve of ["bt709", "srgb"] as const) {
