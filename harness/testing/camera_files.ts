@@ -56,8 +56,11 @@ export function parsePnm(bytes: Uint8Array): Pnm {
   const off = m[0].length;
   const n = width * height * channels;
   const data = new Uint16Array(n);
-  const dv = new DataView(bytes.buffer, bytes.byteOffset + off);
-  for (let i = 0; i < n; i++) data[i] = max > 255 ? dv.getUint16(2 * i) : bytes[off + i];
+  if (max > 255) {
+    for (let i = 0, o = off; i < n; i++, o += 2) data[i] = (bytes[o] << 8) | bytes[o + 1];
+  } else {
+    data.set(bytes.subarray(off, off + n));
+  }
   return { width, height, channels, max, data };
 }
 

@@ -44,11 +44,14 @@ function inner(img: RgbImage, b: number, top = 0, left = 0, w?: number, h?: numb
   return { width: W, height: H, data };
 }
 
-/** 8-bit rounding as a PNG of the image would store it. */
-const q8 = (img: RgbImage): RgbImage => ({
-  ...img,
-  data: Float32Array.from(quantize(img), (v) => v / 255),
-});
+/** 8-bit rounding as a PNG of the image would store it (a plain loop: `Float32Array.from` with a
+ * map function is ~20× slower on 25 M values). */
+function q8(img: RgbImage): RgbImage {
+  const q = quantize(img);
+  const data = new Float32Array(q.length);
+  for (let i = 0; i < q.length; i++) data[i] = q[i] / 255;
+  return { ...img, data };
+}
 
 Deno.test("real Canon CR2: reading and calibration against dcraw (linear and 8-bit)", async () => {
   await requireCameraFiles();
