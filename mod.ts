@@ -5,7 +5,7 @@
  */
 
 // Core types and errors
-export type { Matrix, RawImage, RgbImage, Sample } from "./harness/types.ts";
+export type { CameraMeta, Matrix, RawImage, RgbImage, Sample } from "./harness/types.ts";
 export { InputError, OptionError } from "./harness/errors.ts";
 export { createRng, Rng } from "./harness/random.ts";
 
@@ -34,6 +34,16 @@ export {
   readRaw,
 } from "./harness/io/raw.ts";
 export { type Dataset, openDataset, type PairedSplit } from "./harness/io/dataset.ts";
+export {
+  type CameraRaw,
+  type CameraRawReader,
+  cameraRawToRaw,
+  decodeCameraRaw,
+  openCameraRawReader,
+  readCameraRaw,
+} from "./harness/io/camera_raw.ts";
+export { importDataset, type ImportOptions, type ImportResult } from "./harness/import/build.ts";
+export { FORMATS as IMPORT_FORMATS, type ImportFormat } from "./harness/import/formats.ts";
 export { readZip, type ZipEntry, type ZipLimits } from "./harness/io/zip.ts";
 
 // Metrics

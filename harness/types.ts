@@ -26,6 +26,25 @@ export interface RawImage {
   readonly height: number;
   /** `width * height * 4` values, interleaved R, Gr, Gb, B, in [0, 1]. */
   readonly data: Float32Array;
+  /** Camera metadata, when known (camera RAW files, imported datasets): enables the camera-aware
+   * classical pipeline. */
+  readonly camera?: CameraMeta;
+}
+
+/** What a camera-aware pipeline needs besides the normalised mosaic. Every field is optional. */
+export interface CameraMeta {
+  /** As-shot white-balance multipliers R, G, B (G = 1). */
+  readonly whiteBalance?: readonly [number, number, number];
+  /** Camera RGB → linear sRGB, row-major 3×3. */
+  readonly camToSrgb?: readonly number[];
+  /** Exposure gain on linear sRGB, fixed for a whole photo (so its tiles render alike). */
+  readonly exposure?: number;
+  /** EXIF orientation 1–8 of the photo (tiles stay in sensor orientation). */
+  readonly orientation?: number;
+  /** Camera make. */
+  readonly make?: string;
+  /** Camera model. */
+  readonly model?: string;
 }
 
 /** A dense row-major float64 matrix. */

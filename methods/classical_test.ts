@@ -62,3 +62,33 @@ Deno.test("classical: exported ONNX (grey-world in the graph) renders like the T
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+Deno.test("classical: the camera pipeline runs when the RAW carries camera metadata", async () => {
+  const { cameraPipeline } = await import("./lib/isp/camera.ts");
+  const base = await photoRaw("coffee.png", 0, 0, 40, 30);
+  const camera = {
+    whiteBalance: [2, 1, 1.5] as const,
+    camToSrgb: [1.6, -0.5, -0.1, -0.2, 1.4, -0.2, 0, -0.4, 1.4],
+  };
+  const raw = { ...base, camera };
+  const model = await classicalMethod.train(EMPTY, context({}));
+  const out = await model.render(raw, "x");
+  assert.equal(maxAbsDiff(out.data, cameraPipeline(raw, camera).data), 0);
+  // Options reach it; `basic` ignores the metadata; bare RAW keeps the NTIRE classical path.
+  const bt =
+    await (await classicalMethod.train(EMPTY, context({ curve: "bt709", exposure: "0.5" })))
+      .render(raw);
+  assert.equal(
+    maxAbsDiff(bt.data, cameraPipeline(raw, camera, { curve: "bt709", exposure: 0.5 }).data),
+    0,
+  );
+  const basic = await (await classicalMethod.train(EMPTY, context({ pipeline: "basic" }))).render(
+    raw,
+  );
+  assert.equal(maxAbsDiff(basic.data, preIsp(raw, { whiteBalance: "grey-world" }).data), 0);
+  assert.equal(
+    maxAbsDiff((await model.render(base)).data, preIsp(base, { whiteBalance: "grey-world" }).data),
+    0,
+  );
+  await assert.rejects(classicalMethod.train(EMPTY, context({ exposure: "bright" })), OptionError);
+});

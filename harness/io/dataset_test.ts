@@ -81,3 +81,66 @@ Deno.test("patch names split into scene and index; stems drop one extension", ()
   assert.equal(parsePatchName("noindex"), undefined);
   assert.equal(stem("a/b/c.d.png"), "c.d");
 });
+
+Deno.test("a camera RAW or other file in a RAW folder is an error naming it", async () => {
+  const root = await Deno.makeTempDir();
+  await put(root, "train/raw/s1_0.npy", "raw");
+  await put(root, "train/rgb/t_0.png", "rgb");
+  await Deno.writeFile(join(root, "train/raw/IMG_0001.CR2"), new Uint8Array(16));
+  await assert.rejects(openDataset(root), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assert.equal(e.file, join(root, "train/raw/IMG_0001.CR2"));
+    assert.match(
+      e.message,
+      /camera RAW file in a packed-RAW folder: .*deno task import --format camera-raw/,
+    );
+    return true;
+  });
+  await Deno.remove(join(root, "train/raw/IMG_0001.CR2"));
+  await Deno.writeFile(join(root, "train/raw/notes.txt"), new Uint8Array(4));
+  await assert.rejects(openDataset(root), /notes\.txt: not a packed RAW \.npy file/);
+  await Deno.remove(root, { recursive: true });
+});
+
+Deno.test("dataset.json: per-channel black, bitDepth, per-scene camera metadata, bad fields", async () => {
+  const root = await Deno.makeTempDir();
+  await put(root, "train/raw/IMG_7_0.npy", "raw", 2000);
+  await put(root, "train/rgb/t_0.png", "rgb");
+  const images = {
+    IMG_7: { whiteBalance: [2, 1, 1.5], camToSrgb: [1, 0, 0, 0, 1, 0, 0, 0, 1], exposure: 1.5 },
+  };
+  await Deno.writeTextFile(
+    join(root, "dataset.json"),
+    JSON.stringify({ blackLevel: [100, 200, 300, 400], bitDepth: 12, images }),
+  );
+  const ds = await openDataset(root);
+  assert.equal(ds.rawOptions.whiteLevel, 4095);
+  const r = await ds.train.raws[0].load();
+  const want = [100, 200, 300, 400].map((b) => (2000 - b) / (4095 - b));
+  want.forEach((w, c) => assert.ok(Math.abs(r.data[c] - w) < 1e-6));
+  assert.deepEqual(r.camera?.whiteBalance, [2, 1, 1.5]);
+  assert.equal(r.camera?.exposure, 1.5);
+  for (
+    const [bad, re] of [
+      [{ blackLevel: [1, 2] }, /"blackLevel" must be a number or four numbers/],
+      [{ bitDepth: 20 }, /"bitDepth" must be an integer 1–16/],
+      [{ bayerOrder: "RGBG" }, /"bayerOrder" must be one of/],
+      [{ images: { IMG_7: { whiteBalance: [1, 0] } } }, /images\.IMG_7\.whiteBalance/],
+    ] as const
+  ) {
+    await Deno.writeTextFile(join(root, "dataset.json"), JSON.stringify(bad));
+    await assert.rejects(openDataset(root), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.equal(e.file, join(root, "dataset.json"));
+      assert.match(e.message, re);
+      return true;
+    });
+  }
+  // A value above the declared range names the field to set.
+  await Deno.writeTextFile(join(root, "dataset.json"), "{}");
+  await assert.rejects(
+    (await openDataset(root)).train.raws[0].load(),
+    /IMG_7_0\.npy: value 2000 at \(0, 0\) exceeds the white level 1023: set "whiteLevel" \(or "bitDepth"\) in .*dataset\.json/,
+  );
+  await Deno.remove(root, { recursive: true });
+});

@@ -4,7 +4,7 @@
  * @module
  */
 import { InputError } from "../errors.ts";
-import type { RawImage } from "../types.ts";
+import type { CameraMeta, RawImage } from "../types.ts";
 import { decodeNpy, encodeNpy, type NdArray } from "./npy.ts";
 
 /** Order of the four packed channels in the file. Canonical order inside isp-bench is RGGB. */
@@ -12,12 +12,24 @@ export type BayerOrder = "RGGB" | "BGGR" | "GRBG" | "GBRG";
 
 /** Options for reading packed RAW. */
 export interface RawOptions {
-  /** Black level in DN (default 0). */
-  blackLevel?: number;
+  /** Black level in DN: one number, or one per channel R, Gr, Gb, B (default 0). */
+  blackLevel?: number | readonly number[];
   /** White level in DN (default 1023, 10-bit). */
   whiteLevel?: number;
   /** Channel order of the packed file (default `RGGB`: R, Gr, Gb, B). */
   order?: BayerOrder;
+  /** Camera metadata to attach to the image (enables the camera-aware classical pipeline). */
+  camera?: CameraMeta;
+  /** Where the levels were declared, named in error messages (default `dataset.json`). */
+  levelsFrom?: string;
+}
+
+/** Black level per canonical channel R, Gr, Gb, B. */
+export function blackLevels(black: number | readonly number[] | undefined): number[] {
+  if (black === undefined) return [0, 0, 0, 0];
+  if (typeof black === "number") return [black, black, black, black];
+  if (black.length === 1) return [black[0], black[0], black[0], black[0]];
+  return [...black];
 }
 
 /** For each canonical channel (R, Gr, Gb, B), its index in a file of the given order. */
@@ -35,10 +47,22 @@ const SOURCE_INDEX: Record<BayerOrder, [number, number, number, number]> = {
  * @throws {InputError} on a wrong shape, out-of-range or non-finite values
  */
 export function rawFromArray(arr: NdArray, file = "<raw>", opts: RawOptions = {}): RawImage {
-  const black = opts.blackLevel ?? 0;
+  const black = blackLevels(opts.blackLevel);
   const white = opts.whiteLevel ?? 1023;
   const order = opts.order ?? "RGGB";
-  if (!(white > black)) throw new InputError(file, `white level ${white} ≤ black level ${black}`);
+  const from = opts.levelsFrom ?? "dataset.json";
+  if (black.length !== 4 || !black.every((b) => Number.isFinite(b) && b >= 0)) {
+    throw new InputError(
+      file,
+      `blackLevel must be one number or four (R, Gr, Gb, B), got [${black}] (${from})`,
+    );
+  }
+  if (!(white > Math.max(...black))) {
+    throw new InputError(
+      file,
+      `whiteLevel ${white} must exceed every blackLevel (${black.join(", ")}) (${from})`,
+    );
+  }
   if (arr.shape.length !== 3 || arr.shape[2] !== 4) {
     throw new InputError(
       file,
@@ -50,8 +74,9 @@ export function rawFromArray(arr: NdArray, file = "<raw>", opts: RawOptions = {}
   if (!src) throw new InputError(file, `unknown Bayer order '${order}'`);
   const n = width * height;
   const out = new Float32Array(n * 4);
-  const scale = 1 / (white - black);
   const isFloat = arr.dtype === "float32";
+  const mins = [Infinity, Infinity, Infinity, Infinity];
+  let max = -Infinity;
   for (let i = 0; i < n; i++) {
     for (let c = 0; c < 4; c++) {
       const v = arr.data[4 * i + src[c]];
@@ -60,14 +85,43 @@ export function rawFromArray(arr: NdArray, file = "<raw>", opts: RawOptions = {}
           file,
           isFloat
             ? `non-finite value ${v} at (${Math.floor(i / width)}, ${i % width}, ${src[c]})`
-            : `value ${v} exceeds white level ${white} at (${Math.floor(i / width)}, ${i % width})`,
+            : `value ${v} at (${Math.floor(i / width)}, ${i % width}) exceeds the white level ` +
+              `${white}: set "whiteLevel" (or "bitDepth") in ${from} to the sensor's range`,
         );
       }
-      const x = (v - black) * scale;
+      if (v < mins[c]) mins[c] = v;
+      if (v > max) max = v;
+      const x = (v - black[c]) / (white - black[c]);
       out[4 * i + c] = x < 0 ? 0 : x > 1 ? 1 : x;
     }
   }
-  return { width, height, data: out };
+  if (isFloat && white > 1 && n > 0 && max <= 1) {
+    throw new InputError(
+      file,
+      `float values in [0, 1] (max ${max.toPrecision(4)}) but the white level is ${white}: ` +
+        `store raw counts as integers, or set "whiteLevel": 1 in ${from}`,
+    );
+  }
+  // A pedestal in every channel while the declared black is 0: real black-subtracted data has
+  // dark pixels near 0, and the four channel minima of a scene differ with its colour; a black
+  // level left in lifts all four to about the same value.
+  const lo = Math.min(...mins), hi = Math.max(...mins);
+  if (
+    black.every((b) => b === 0) && n >= 64 && lo >= Math.max(16, 0.02 * white) &&
+    hi - lo <= 0.1 * lo
+  ) {
+    throw new InputError(
+      file,
+      `every channel's minimum is ≥ ${lo} (R, Gr, Gb, B minima ${
+        mins.join(", ")
+      }) while the black ` +
+        `level is 0: a black level seems left in; set "blackLevel" in ${from} ` +
+        `(e.g. [${mins.join(", ")}])`,
+    );
+  }
+  return opts.camera
+    ? { width, height, data: out, camera: opts.camera }
+    : { width, height, data: out };
 }
 
 /** Decodes `.npy` bytes holding packed Bayer RAW. */
@@ -91,12 +145,13 @@ export async function readRaw(path: string, opts: RawOptions = {}): Promise<RawI
  * Values are rounded to the nearest DN.
  */
 export function encodeRaw(raw: RawImage, opts: Omit<RawOptions, "order"> = {}): Uint8Array {
-  const black = opts.blackLevel ?? 0;
+  const black = blackLevels(opts.blackLevel);
   const white = opts.whiteLevel ?? 1023;
   const data = new Uint16Array(raw.data.length);
   for (let i = 0; i < data.length; i++) {
     const v = Math.min(1, Math.max(0, raw.data[i]));
-    data[i] = Math.round(black + v * (white - black));
+    const b = black[i & 3];
+    data[i] = Math.round(b + v * (white - b));
   }
   return encodeNpy({ dtype: "uint16", shape: [raw.height, raw.width, 4], data });
 }

@@ -53,7 +53,7 @@ Deno.test("wrong shapes, out-of-range and non-finite RAW data are named errors",
     [{ dtype: "uint16", shape: [16, 4], data: new Uint16Array(64) }, /got \(16, 4\)/],
     [
       { dtype: "uint16", shape: [1, 1, 4], data: Uint16Array.of(0, 0, 4095, 0) },
-      /value 4095 exceeds white level 1023/,
+      /value 4095 at \(0, 0\) exceeds the white level 1023: set "whiteLevel" \(or "bitDepth"\) in dataset\.json/,
     ],
     [
       { dtype: "float32", shape: [1, 1, 4], data: Float32Array.of(0, NaN, 0, 0) },
@@ -78,6 +78,46 @@ Deno.test("wrong shapes, out-of-range and non-finite RAW data are named errors",
         blackLevel: 100,
         whiteLevel: 50,
       }),
-    /white level 50 ≤ black level 100/,
+    /whiteLevel 50 must exceed every blackLevel \(100, 100, 100, 100\) \(dataset\.json\)/,
+  );
+});
+
+/** A 16×16 packed tile with a pedestal `ped` per channel and a diagonal ramp on top. */
+function tile(ped: readonly number[], ramp = 400): Uint16Array {
+  const d = new Uint16Array(16 * 16 * 4);
+  for (let i = 0; i < 256; i++) {
+    for (let c = 0; c < 4; c++) d[4 * i + c] = ped[c] + Math.round((ramp * i) / 255);
+  }
+  return d;
+}
+
+Deno.test("input checks: float 0–1 data, black level left in, per-channel black accepted", () => {
+  const f = Float32Array.from({ length: 64 }, (_, i) => i / 64);
+  assert.throws(
+    () => rawFromArray({ dtype: "float32", shape: [4, 4, 4], data: f }, "f.npy"),
+    /f\.npy: float values in \[0, 1\] \(max 0\.9844\) but the white level is 1023: store raw counts as integers, or set "whiteLevel": 1 in dataset\.json/,
+  );
+  // Declared white level 1: float data in [0, 1] is what it says.
+  const ok = rawFromArray({ dtype: "float32", shape: [4, 4, 4], data: f }, "f.npy", {
+    whiteLevel: 1,
+  });
+  assert.equal(ok.data[63], f[63]);
+  // A 127/128/128/127 pedestal left in with black 0 declared.
+  const arr = { dtype: "uint16" as const, shape: [16, 16, 4], data: tile([127, 128, 128, 127]) };
+  assert.throws(
+    () => rawFromArray(arr, "cr2.npy", { whiteLevel: 4095 }),
+    /cr2\.npy: every channel's minimum is ≥ 127 \(R, Gr, Gb, B minima 127, 128, 128, 127\) while the black level is 0: a black level seems left in; set "blackLevel" in dataset\.json \(e\.g\. \[127, 128, 128, 127\]\)/,
+  );
+  // The same data with its per-channel black declared: accepted and normalised per channel.
+  const raw = rawFromArray(arr, "cr2.npy", { whiteLevel: 4095, blackLevel: [127, 128, 128, 127] });
+  assert.deepEqual(Array.from(raw.data.subarray(0, 4)), [0, 0, 0, 0]);
+  assert.ok(Math.abs(raw.data[4 * 255] - 400 / (4095 - 127)) < 1e-7);
+  assert.ok(Math.abs(raw.data[4 * 255 + 1] - 400 / (4095 - 128)) < 1e-7);
+  // A bright tile whose channel minima differ (a coloured scene) is not mistaken for a pedestal.
+  const sky = { dtype: "uint16" as const, shape: [16, 16, 4], data: tile([300, 600, 600, 900]) };
+  assert.equal(rawFromArray(sky, "sky.npy", { whiteLevel: 4095 }).width, 16);
+  assert.throws(
+    () => rawFromArray(arr, "x.npy", { whiteLevel: 4095, blackLevel: [1, 2] }),
+    /blackLevel must be one number or four \(R, Gr, Gb, B\), got \[1,2\]/,
   );
 });

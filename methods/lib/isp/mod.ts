@@ -1,5 +1,6 @@
 /**
- * The classical pre-ISP (re-mosaic, demosaic, white balance, gamma, tone).
+ * The classical pre-ISP (re-mosaic, demosaic, white balance, gamma, tone) and the camera-aware
+ * pipeline (as-shot WB, colour matrix, exposure, sRGB curve, orientation).
  * @module
  */
 export { type Mosaic, mosaicRgb, remosaic } from "./mosaic.ts";
@@ -23,3 +24,17 @@ export {
   type ToneCurve,
   type WhiteBalance,
 } from "./preisp.ts";
+export {
+  autoExposureGain,
+  type CameraCurve,
+  type CameraExposure,
+  cameraLinear,
+  cameraPipeline,
+  type CameraPipelineOptions,
+  type CameraWb,
+  encodeCurve,
+  orientRgb,
+  resolveCameraOptions,
+  toneMap,
+  wbGains,
+} from "./camera.ts";
