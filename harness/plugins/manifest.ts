@@ -318,7 +318,8 @@ function parseProfile(
   for (const [k, val] of Object.entries(v as Record<string, unknown>)) {
     const spec = options[k];
     if (!spec) fail(`fastProfile.${k}`, "names no declared option");
-    if (typeof val !== spec.type) fail(`fastProfile.${k}`, `must be a ${spec.type}`);
+    const actual: string = typeof val;
+    if (actual !== spec.type) fail(`fastProfile.${k}`, `must be a ${spec.type}`);
     if (spec.choices && !spec.choices.includes(val as string)) {
       fail(`fastProfile.${k}`, `${JSON.stringify(val)} is not one of ${spec.choices.join(", ")}`);
     }

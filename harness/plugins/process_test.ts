@@ -188,3 +188,31 @@ Deno.test("logTail: last lines of a long log, empty for a missing file", async (
     assert.equal(await logTail(join(dir, "none.txt")), "");
   });
 });
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  Deno.test(`runCommand: ${signal} to the harness kills the running command's group`, async () => {
+    await withDir(async (dir) => {
+      const child = new Deno.Command(Deno.execPath(), {
+        args: [
+          "run",
+          "-A",
+          new URL("./testdata/interrupt_child.ts", import.meta.url).pathname,
+          dir,
+        ],
+        stdout: "null",
+        stderr: "null",
+      }).spawn();
+      const pidOf = (f: string) => Deno.readTextFile(join(dir, f)).then(Number, () => 0);
+      const t0 = performance.now();
+      while (!(await pidOf("gc.pid")) || !(await pidOf("leader.pid"))) {
+        assert.ok(performance.now() - t0 < 30000, "the command never started");
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      child.kill(signal);
+      const status = await child.status;
+      assert.equal(status.code, signal === "SIGINT" ? 130 : 143);
+      assert.ok(await gone(await pidOf("leader.pid")), "the command outlived the harness");
+      assert.ok(await gone(await pidOf("gc.pid")), "its child outlived the harness");
+    });
+  });
+}
