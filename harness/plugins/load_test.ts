@@ -8,6 +8,9 @@ import { writeTinyDataset } from "../protocol/testing.ts";
 import { listMethods, withPlugins } from "../registry.ts";
 import { listRuns, methodInfo, openResultsDb } from "../store/results.ts";
 import { isIgnoredPluginFile, loadPlugin, loadPlugins } from "./load.ts";
+import { createApp } from "../../leaderboard/app.ts";
+import { storeResults } from "../../leaderboard/results.ts";
+import { migrateAll } from "../../leaderboard/testing.ts";
 
 const testdata = (f: string) => new URL(`./testdata/${f}`, import.meta.url).pathname;
 
@@ -62,6 +65,18 @@ Deno.test("bench --plugin: a TypeScript module runs beside the built-ins, option
       const raw = await readRaw(join(data, "val", "raw", "val_0.npy"));
       const expect = Math.floor(Math.min(1, Math.sqrt(raw.data[0]) * 0.9) * 255 + 0.5) / 255;
       assert.ok(Math.abs(pred.data[0] - expect) < 1e-6, `${pred.data[0]} vs ${expect}`);
+
+      // The leaderboard site lists it beside the built-in, with its description and options.
+      await migrateAll(db);
+      const app = await createApp({ db, results: storeResults(db), dataDir: data });
+      const board = await (await app.request("/phase/val")).text();
+      assert.ok(board.includes("ts-gain") && board.includes("classical"));
+      const page = await app.request("/method/ts-gain?phase=val");
+      assert.equal(page.status, 200);
+      const html = await page.text();
+      assert.ok(html.includes("A TypeScript plug-in loaded by path (test)."), "description");
+      assert.match(html, /<code>gain<\/code><\/td><td>0\.9<\/td><td>1<\/td><td>output gain</);
+      assert.match(html, /<code>pluginHash<\/code>/);
     } finally {
       await db.close();
     }
