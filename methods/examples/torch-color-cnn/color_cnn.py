@@ -10,11 +10,13 @@ import torch.nn.functional as F
 
 
 class PreIsp(nn.Module):
-    """Re-mosaic, bilinear demosaic, clip, gamma. No weights: everything here is fixed."""
+    """Re-mosaic, bilinear demosaic, optional grey-world white balance, clip, gamma. No weights:
+    everything here is fixed."""
 
-    def __init__(self, gamma: float = 2.2):
+    def __init__(self, gamma: float = 2.2, grey_world: bool = True):
         super().__init__()
         self.gamma = gamma
+        self.grey_world = grey_world
         # Packed channel k lands at (k // 2, k % 2) of each 2x2 block (RGGB). For each output
         # colour keep only its packed channels; pixel_shuffle then yields three sparse planes.
         keep = torch.tensor([[1, 0, 0, 0], [0, 1, 1, 0], [0, 0, 0, 1]], dtype=torch.float32)
@@ -27,6 +29,11 @@ class PreIsp(nn.Module):
         sparse = F.pixel_shuffle(raw.repeat(1, 3, 1, 1) * self.keep, 2)
         # Reflection keeps the Bayer phase at the borders (row -1 mirrors row 1).
         rgb = F.conv2d(F.pad(sparse, (1, 1, 1, 1), mode="reflect"), self.kernels, groups=3)
+        if self.grey_world:
+            # Phone RAW is green-heavy; equal channel means per image remove most of the cast,
+            # leaving the CNN the camera-to-camera colour differences rather than white balance.
+            mean = rgb.mean(dim=(2, 3), keepdim=True).clamp_min(1e-6)
+            rgb = rgb * (mean[:, 1:2] / mean)
         return rgb.clamp(0, 1).pow(1 / self.gamma)
 
 
@@ -57,9 +64,9 @@ class ColorCnn(nn.Module):
 class RawToRgb(nn.Module):
     """The whole renderer, as exported to ONNX: input `raw` (N,4,H,W), output `rgb` (N,3,2H,2W)."""
 
-    def __init__(self, gamma: float = 2.2):
+    def __init__(self, gamma: float = 2.2, grey_world: bool = True):
         super().__init__()
-        self.pre = PreIsp(gamma)
+        self.pre = PreIsp(gamma, grey_world)
         self.cnn = ColorCnn()
 
     def forward(self, raw: torch.Tensor) -> torch.Tensor:

@@ -27,7 +27,7 @@ if a.threads > 0:
     torch.set_num_threads(a.threads)
 device = device_of(a.device)
 info = json.load(open(os.path.join(a.model_dir, "train.json")))
-model = RawToRgb(info["gamma"])
+model = RawToRgb(info["gamma"], info["white_balance"] == "grey-world")
 model.load_state_dict(torch.load(os.path.join(a.model_dir, "model.pt"), map_location="cpu"))
 model = model.to(device).eval()
 

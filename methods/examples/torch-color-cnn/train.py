@@ -27,13 +27,14 @@ p.add_argument("--device", default="auto", choices=["auto", "cpu", "gpu"])
 p.add_argument("--steps", type=int, default=300)
 p.add_argument("--batch", type=int, default=8)
 p.add_argument("--crop", type=int, default=128, help="crop side in output pixels")
-p.add_argument("--lr", type=float, default=1e-3)
+p.add_argument("--lr", type=float, default=1e-4)
 p.add_argument("--weight-decay", type=float, default=1e-4)
 p.add_argument("--moment", type=float, default=1.0)
 p.add_argument("--luma-hist", type=float, default=1.0)
 p.add_argument("--chroma-hist", type=float, default=1.5)
 p.add_argument("--tv", type=float, default=0.05)
 p.add_argument("--gamma", type=float, default=2.2)
+p.add_argument("--white-balance", default="grey-world", choices=["grey-world", "none"])
 p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
 p.add_argument("--name", default="torch-color-cnn")
 a = p.parse_args()
@@ -74,22 +75,35 @@ def crop_of(img, side):
     return img[y:y + side, x:x + side]
 
 
+def chw(x):
+    return torch.from_numpy(np.ascontiguousarray(x)).permute(2, 0, 1).contiguous()
+
+
+@torch.no_grad()
+def pre_isp_crop(raw):
+    # The fixed pre-ISP sees the whole patch, as at inference (grey world is a whole-image
+    # statistic); only the CNN runs on the crop.
+    rgb = model.pre(chw(raw)[None].to(device))[0]
+    y = rng.integers(0, rgb.shape[1] - crop + 1)
+    x = rng.integers(0, rgb.shape[2] - crop + 1)
+    return rgb[:, y:y + crop, x:x + crop]
+
+
 def batch():
-    raws = [crop_of(load_raw(raw_files[i]), crop // 2) for i in rng.integers(0, len(raw_files), a.batch)]
-    rgbs = [crop_of(load_rgb(rgb_files[i]), crop) for i in rng.integers(0, len(rgb_files), a.batch)]
-    to = lambda xs: torch.from_numpy(np.stack(xs)).permute(0, 3, 1, 2).contiguous().to(device)
-    return to(raws), to(rgbs)
+    srcs = [pre_isp_crop(load_raw(raw_files[i])) for i in rng.integers(0, len(raw_files), a.batch)]
+    tgts = [chw(crop_of(load_rgb(rgb_files[i]), crop)) for i in rng.integers(0, len(rgb_files), a.batch)]
+    return torch.stack(srcs), torch.stack(tgts).to(device)
 
 
-model = RawToRgb(a.gamma).to(device)
+model = RawToRgb(a.gamma, a.white_balance == "grey-world").to(device)
 opt = torch.optim.AdamW(model.cnn.parameters(), lr=a.lr, weight_decay=a.weight_decay)
 print(f"{len(raw_files)} RAW / {len(rgb_files)} RGB patches, crop {crop}, batch {a.batch}, "
       f"{a.steps} steps on {device}, {learned_params(model)} parameters", flush=True)
 t0 = time.time()
 history = []
 for step in range(1, a.steps + 1):
-    raw, target = batch()
-    out = model(raw)
+    src, target = batch()
+    out = model.cnn(src)
     terms = {
         "moment": a.moment * channel_moments(out, target),
         "luma": a.luma_hist * luma_histogram(out, target),
@@ -112,7 +126,8 @@ model = model.cpu().eval()
 torch.save(model.state_dict(), os.path.join(a.model_dir, "model.pt"))
 params = learned_params(model)
 with open(os.path.join(a.model_dir, "train.json"), "w") as f:
-    json.dump({"params": params, "gamma": a.gamma, "steps": a.steps, "crop": crop,
+    json.dump({"params": params, "gamma": a.gamma, "white_balance": a.white_balance,
+               "steps": a.steps, "crop": crop,
                "first_loss": history[0], "last_loss": history[-1],
                "seconds": time.time() - t0}, f, indent=2)
 
