@@ -16,7 +16,7 @@ import type { Method, OptionSpec } from "../method.ts";
 import { datasetFingerprint } from "../protocol/fingerprint.ts";
 import { type MethodModule, moduleEntry, type PluginEntry } from "../registry.ts";
 import { externalMethod } from "./external.ts";
-import { PLUGIN_HASH_OPTION, readExternalManifest } from "./manifest.ts";
+import { PLUGIN_HASH_OPTION, PLUGIN_NAME, readExternalManifest } from "./manifest.ts";
 
 /** File name looked up when `--plugin` names a folder. */
 export const MANIFEST_NAME = "isp-method.json";
@@ -87,6 +87,12 @@ async function loadModule(path: string): Promise<PluginEntry> {
     });
   }
   const entry = moduleEntry(mod, path);
+  if (!PLUGIN_NAME.test(entry.method.name)) {
+    throw new InputError(
+      path,
+      `method name ${JSON.stringify(entry.method.name)} must match ${PLUGIN_NAME.source}`,
+    );
+  }
   let method: Method;
   try {
     method = withHashOption(entry.method, await sha256(bytes));

@@ -174,3 +174,23 @@ Deno.test("bench --help mentions --plugin", async () => {
   assert.equal(await bench(["--help"], c.io), 0);
   assert.match(c.stdout(), /--plugin PATH/);
 });
+
+Deno.test("loadPlugin: a module's method name must be usable as a folder name", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "isp-plugin-name-" });
+  try {
+    const f = join(dir, "bad.ts");
+    await Deno.writeTextFile(
+      f,
+      `export default { name: "../escape", description: "", params: 0, options: {},
+        train: () => Promise.reject(new Error("no")) };`,
+    );
+    await assert.rejects(
+      loadPlugin(f),
+      (e) =>
+        e instanceof InputError && e.file === f &&
+        /method name "\.\.\/escape" must match/.test(e.message),
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

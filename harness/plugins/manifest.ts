@@ -85,7 +85,9 @@ const FIELDS = new Set([
 
 /** `{name}` or `{opt.key}` inside an argv element. */
 const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)?)\}/g;
-const NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+/** Method names of plug-ins: they also name run folders, so no path characters. */
+export const PLUGIN_NAME = /^[a-z0-9][a-z0-9._-]{0,63}$/;
+const NAME = PLUGIN_NAME;
 const OPTION_KEY = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
