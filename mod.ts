@@ -121,11 +121,13 @@ export {
 
 // Methods and the harness
 export type {
+  BatchRenderOptions,
   Device,
   Method,
   MethodContext,
   Model,
   OptionSpec,
+  RenderedImage,
   TrainSplit,
 } from "./harness/method.ts";
 export { classicalMethod } from "./methods/classical.ts";
@@ -135,11 +137,29 @@ export {
   getMethod,
   listMethods,
   type MethodModule,
+  moduleEntry,
   type OptionValues,
   parseOptFlags,
+  type PluginEntry,
   type RegistryEntry,
   resolveOptions,
+  withPlugins,
 } from "./harness/registry.ts";
+export { loadPlugin, type LoadPluginOptions, loadPlugins } from "./harness/plugins/load.ts";
+export { externalMethod, type ExternalMethodOptions } from "./harness/plugins/external.ts";
+export {
+  type ExternalManifest,
+  parseExternalManifest,
+  type RawFormat,
+  readExternalManifest,
+} from "./harness/plugins/manifest.ts";
+export {
+  CommandError,
+  type CommandFailure,
+  type CommandResult,
+  runCommand,
+  type RunCommandOptions,
+} from "./harness/plugins/process.ts";
 export {
   type Phase,
   type PlannedMethod,

@@ -51,6 +51,24 @@ export interface MethodContext {
   readonly signal?: AbortSignal;
 }
 
+/** One image of {@link Model.renderBatch}. */
+export interface RenderedImage {
+  /** File stem of the input. */
+  readonly name: string;
+  /** The input it was rendered from (its size is checked against the output). */
+  readonly raw: RawImage;
+  /** The rendering, 2H×2W×3 in [0, 1]. */
+  readonly rgb: RgbImage;
+}
+
+/** Options of {@link Model.renderBatch}. */
+export interface BatchRenderOptions {
+  /** What is rendered (the phase, e.g. `val`): names the batch's working folder and messages. */
+  readonly label: string;
+  /** Stops the batch. */
+  readonly signal?: AbortSignal;
+}
+
 /** A trained model: renders one RAW image to sRGB. */
 export interface Model {
   /** Number of learned parameters actually used. */
@@ -60,6 +78,15 @@ export interface Model {
    * in error messages.
    */
   render(raw: RawImage, name?: string): Promise<RgbImage>;
+  /**
+   * Renders many inputs in one go, yielding each image as it is ready. For models that run a
+   * whole folder per call (external programs); when present the protocol uses it instead of
+   * `render`.
+   */
+  renderBatch?(
+    inputs: readonly Sample<RawImage>[],
+    opts: BatchRenderOptions,
+  ): AsyncIterable<RenderedImage>;
   /** Writes the model as ONNX (input `raw` N×4×H×W, output `rgb` N×3×2H×2W), if supported. */
   exportOnnx?(path: string): Promise<void>;
   /** Frees workers, sessions, GPU buffers. */

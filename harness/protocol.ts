@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { InputError } from "./errors.ts";
 import { writePng } from "./io/image.ts";
 import type { Dataset, PairedSplit } from "./io/dataset.ts";
-import type { Device, Method, MethodContext, Model, TrainSplit } from "./method.ts";
+import type { Device, Method, MethodContext, Model, RenderedImage, TrainSplit } from "./method.ts";
 import { createProgress, type Progress } from "./progress.ts";
 import { datasetFingerprint } from "./protocol/fingerprint.ts";
 import { scorePredictions } from "./protocol/scorer.ts";
@@ -27,7 +27,7 @@ import {
   startRun,
 } from "./store/results.ts";
 import type { Db } from "./store/types.ts";
-import type { RawImage, RgbImage } from "./types.ts";
+import type { RawImage, RgbImage, Sample } from "./types.ts";
 
 /** A scored phase. */
 export type Phase = "val" | "test";
@@ -300,7 +300,8 @@ async function runOne(
             deltaE2000: summary.deltaE2000,
             psnrPooled: summary.psnrPooled,
           },
-          method: info,
+          // The trained model knows its size (e.g. counted from the ONNX a program wrote).
+          method: { ...info, params: model.params },
         });
         log(
           `${tag} ${p.phase}: PSNR ${summary.psnr.mean.toFixed(3)} dB, SSIM ${
@@ -316,6 +317,33 @@ async function runOne(
     await model.dispose?.();
   }
   return out;
+}
+
+/**
+ * The model's renderings of `inputs`, one image at a time, each with its rendering time (whole
+ * batches when the model has them: then the time of producing each image, program included).
+ */
+async function* rendered(
+  model: Model,
+  inputs: readonly Sample<RawImage>[],
+  phase: Phase,
+  signal?: AbortSignal,
+): AsyncIterable<RenderedImage & { ms: number }> {
+  if (model.renderBatch) {
+    let t = performance.now();
+    for await (const r of model.renderBatch(inputs, { label: phase, signal })) {
+      yield { ...r, ms: performance.now() - t };
+      t = performance.now();
+    }
+    return;
+  }
+  for (const s of inputs) {
+    signal?.throwIfAborted();
+    const raw = await s.load();
+    const t = performance.now();
+    const rgb = await model.render(raw, s.name);
+    yield { name: s.name, raw, rgb, ms: performance.now() - t };
+  }
 }
 
 async function renderAndScore(
@@ -334,16 +362,13 @@ async function renderAndScore(
   const bar = createProgress(`${tag} render ${phase}`, inputs.length, { quiet });
   let renderMs = 0;
   let megapixels = 0;
-  for (const [i, s] of inputs.entries()) {
-    rc.signal?.throwIfAborted();
-    const raw = await s.load();
-    const t = performance.now();
-    const rgb = await model.render(raw, s.name);
-    renderMs += performance.now() - t;
-    checkRendered(s.name, raw, rgb);
+  let i = 0;
+  for await (const { name, raw, rgb, ms } of rendered(model, inputs, phase, rc.signal)) {
+    renderMs += ms;
+    checkRendered(name, raw, rgb);
     megapixels += (rgb.width * rgb.height) / 1e6;
-    await writePng(join(predDir, `${s.name}.png`), rgb);
-    bar.update(i + 1, s.name);
+    await writePng(join(predDir, `${name}.png`), rgb);
+    bar.update(++i, name);
   }
   bar.finish();
   if (quiet && rc.progress !== false) {

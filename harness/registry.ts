@@ -7,7 +7,7 @@
  * {@link OptionSpec}s.
  * @module
  */
-import { OptionError } from "./errors.ts";
+import { InputError, OptionError } from "./errors.ts";
 import type { Method, OptionSpec } from "./method.ts";
 
 /** Option values of a method. */
@@ -40,11 +40,72 @@ function isMethod(v: unknown): v is Method {
     typeof m.train === "function" && typeof m.options === "object";
 }
 
+function findMethod(mod: MethodModule): Method | undefined {
+  return isMethod(mod.default) ? mod.default : Object.values(mod).find(isMethod);
+}
+
 function entryOf(mod: MethodModule): RegistryEntry {
-  const method = isMethod(mod.default) ? mod.default : Object.values(mod).find(isMethod);
+  const method = findMethod(mod);
   if (!method) throw new Error("registry: a listed module exports no Method");
   const profile = (mod.FAST_PROFILE ?? {}) as OptionValues;
   return { method, fastProfile: profile };
+}
+
+/**
+ * The entry of a plug-in module loaded from `path` (its `default` or first exported Method, and
+ * its `FAST_PROFILE`).
+ *
+ * @throws {InputError} naming `path` when the module exports no Method or a bad FAST_PROFILE
+ */
+export function moduleEntry(mod: MethodModule, path: string): RegistryEntry {
+  const method = findMethod(mod);
+  if (!method) {
+    throw new InputError(
+      path,
+      "exports no Method (an object with name, options and train(), as default or named export)",
+    );
+  }
+  const profile = mod.FAST_PROFILE ?? {};
+  if (typeof profile !== "object" || profile === null || Array.isArray(profile)) {
+    throw new InputError(path, "FAST_PROFILE must be an object of option values");
+  }
+  return { method, fastProfile: profile as OptionValues };
+}
+
+/** A method loaded from outside the registry, with where it came from. */
+export interface PluginEntry extends RegistryEntry {
+  /** The path it was loaded from (named in errors). */
+  readonly source: string;
+}
+
+/**
+ * The registered methods followed by plug-ins, refusing a plug-in whose name is already taken.
+ *
+ * @throws {InputError} naming the plug-in's path when its method name clashes with a registered
+ * method or an earlier plug-in
+ * @example
+ * ```ts
+ * const entries = withPlugins(listMethods(), [await loadPlugin("my/isp-method.json")]);
+ * ```
+ */
+export function withPlugins(
+  entries: readonly RegistryEntry[],
+  plugins: readonly PluginEntry[],
+): RegistryEntry[] {
+  const out = [...entries];
+  const from = new Map<string, string>(entries.map((e) => [e.method.name, "a registered method"]));
+  for (const p of plugins) {
+    const taken = from.get(p.method.name);
+    if (taken) {
+      throw new InputError(
+        p.source,
+        `method name '${p.method.name}' is already used by ${taken}; rename the plug-in`,
+      );
+    }
+    from.set(p.method.name, `the plug-in ${p.source}`);
+    out.push({ method: p.method, fastProfile: p.fastProfile });
+  }
+  return out;
 }
 
 /**

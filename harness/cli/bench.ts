@@ -9,7 +9,8 @@ import { InputError, OptionError } from "../errors.ts";
 import { openDataset } from "../io/dataset.ts";
 import type { Device } from "../method.ts";
 import { type Phase, type PlannedMethod, runProtocol } from "../protocol.ts";
-import { getMethod, listMethods, parseOptFlags, resolveOptions } from "../registry.ts";
+import { loadPlugins } from "../plugins/load.ts";
+import { getMethod, listMethods, parseOptFlags, resolveOptions, withPlugins } from "../registry.ts";
 import { writePsnrChart } from "../report/chart.ts";
 import { reportHtml } from "../report/html.ts";
 import { resultsJson } from "../report/json.ts";
@@ -38,6 +39,8 @@ Options:
   --json FILE          also write the results JSON here
   --opt m.key=value    a method option (repeatable), typed by the method's option spec
   --profile P          fast (each method's FAST_PROFILE, default) or default (the methods' defaults)
+  --plugin PATH        add a method from outside the registry (repeatable): a .ts/.js module
+                       exporting a Method, an isp-method.json, or a folder holding one (docs/plugins.md)
   --no-progress        no progress bars
   --help               this text
 `;
@@ -111,6 +114,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       json: { type: "string" },
       opt: { type: "string", multiple: true },
       profile: { type: "string" },
+      plugin: { type: "string", multiple: true },
       "no-progress": { type: "boolean" },
       help: { type: "boolean" },
     },
@@ -128,7 +132,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
   if (profile !== "fast" && profile !== "default") {
     throw new OptionError("--profile", `expected fast or default, got '${profile}'`);
   }
-  const registry = listMethods();
+  const registry = withPlugins(listMethods(), await loadPlugins(values.plugin ?? []));
   const names = values.methods
     ? values.methods.split(",").map((s) => s.trim()).filter(Boolean)
     : registry.map((e) => e.method.name).filter((n) => !NOT_BY_DEFAULT.includes(n));

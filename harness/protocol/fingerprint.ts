@@ -10,12 +10,19 @@ import { join, relative } from "node:path";
 export interface FingerprintOptions {
   /** Hash contents only while the folder holds at most this many bytes (default 1 GiB). */
   contentLimitBytes?: number;
+  /** Leaves out files and folders for which this returns true (path relative to the root, `/`). */
+  skip?: (relPath: string) => boolean;
 }
 
-async function walk(dir: string, out: { path: string; size: number; mtime: number }[]) {
+async function walk(
+  dir: string,
+  out: { path: string; size: number; mtime: number }[],
+  skip?: (path: string) => boolean,
+) {
   for await (const e of Deno.readDir(dir)) {
     const p = join(dir, e.name);
-    if (e.isDirectory) await walk(p, out);
+    if (skip?.(p)) continue;
+    if (e.isDirectory) await walk(p, out, skip);
     else if (e.isFile) {
       const st = await Deno.stat(p);
       out.push({ path: p, size: st.size, mtime: st.mtime?.getTime() ?? 0 });
@@ -38,8 +45,10 @@ export async function datasetFingerprint(
   opts: FingerprintOptions = {},
 ): Promise<string> {
   const files: { path: string; size: number; mtime: number }[] = [];
-  await walk(root, files);
-  const rel = files.map((f) => ({ ...f, rel: relative(root, f.path).split("\\").join("/") }))
+  const skip = opts.skip;
+  const toRel = (p: string) => relative(root, p).split("\\").join("/");
+  await walk(root, files, skip && ((p) => skip(toRel(p))));
+  const rel = files.map((f) => ({ ...f, rel: toRel(f.path) }))
     .sort((a, b) => (a.rel < b.rel ? -1 : a.rel > b.rel ? 1 : 0));
   const total = rel.reduce((s, f) => s + f.size, 0);
   const byContent = total <= (opts.contentLimitBytes ?? 2 ** 30);

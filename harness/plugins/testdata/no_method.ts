@@ -1,0 +1,2 @@
+/** A module without a Method (test). @module */
+export const answer = 42;
