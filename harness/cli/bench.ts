@@ -16,6 +16,7 @@ import { resultsJson } from "../report/json.ts";
 import { checkOrdering } from "../report/ordering.ts";
 import { leaderboardTable } from "../report/table.ts";
 import { leaderboard, openResultsDb } from "../store/results.ts";
+import { fixturesDir } from "../../fixtures/build.ts";
 import type { LeaderboardRow } from "../store/types.ts";
 
 /** Methods left out of the default run: `onnx` needs a model file. */
@@ -146,7 +147,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
 
   let dataDir = values.data;
   if (!dataDir) {
-    dataDir = join(out, "fixtures", "small-seed0");
+    dataDir = fixturesDir("small", 0, "crops", out);
     if (!(await exists(join(dataDir, "train")))) {
       io.stderr(`building the small fixtures into ${dataDir} …\n`);
       const { buildFixtures } = await import("../../fixtures/build.ts");
