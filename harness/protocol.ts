@@ -310,7 +310,18 @@ async function runOne(
         try {
           await Deno.mkdir(rc.exportOnnx!, { recursive: true });
           await model.exportOnnx(exportPath);
-          log(`${tag}: model written to ${exportPath}`);
+          // The manifest the `onnx` method and model submissions read, beside the model.
+          const manifest = {
+            name: `${method.name}-seed${seed}`,
+            description: method.description,
+            input: "raw",
+            params: model.params,
+          };
+          await Deno.writeTextFile(
+            exportPath.replace(/\.onnx$/, ".json"),
+            JSON.stringify(manifest, null, 2) + "\n",
+          );
+          log(`${tag}: model written to ${exportPath} (+ manifest .json)`);
           rc.exported.push({ method: method.name, seed, path: exportPath });
         } catch (e) {
           // The scores do not depend on the export: record it and go on.

@@ -4,7 +4,7 @@ import { openDataset } from "../io/dataset.ts";
 import { readImage } from "../io/image.ts";
 import { writeTinyDataset } from "../protocol/testing.ts";
 import { openResultsDb } from "../store/results.ts";
-import { openSession, runRaw } from "../../methods/lib/onnx/runtime.ts";
+import { getMethod, resolveOptions } from "../registry.ts";
 import { bench } from "./bench.ts";
 
 function capture() {
@@ -35,8 +35,10 @@ Deno.test("bench --export-onnx: writes each trained model, the file renders what
     ];
     const c1 = capture();
     assert.equal(await bench(args, c1.io), 0);
-    const files = [...Deno.readDirSync(models)].map((e) => e.name);
-    assert.equal(files.length, 1, `one model file, got ${files}`);
+    const all = [...Deno.readDirSync(models)].map((e) => e.name).sort();
+    const files = all.filter((f) => f.endsWith(".onnx"));
+    assert.equal(files.length, 1, `one model file, got ${all}`);
+    assert.deepEqual(all, [files[0].replace(/\.onnx$/, ".json"), files[0]], "model + manifest");
     assert.match(files[0], /^classical-seed0-[0-9a-f]{8}\.onnx$/);
     const stdout = c1.stdout();
     // The closing lines name every output.
@@ -56,9 +58,20 @@ Deno.test("bench --export-onnx: writes each trained model, the file renders what
     const sample = ds.test.raws[0];
     const runDir = files[0].replace(/\.onnx$/, "");
     const pred = await readImage(join(out, runDir, "pred", "test", `${sample.name}.png`));
-    const m = await openSession(join(models, files[0]), { device: "cpu" });
+    // Rendered through the `onnx` method, which reads the manifest written beside the model.
+    const onnx = getMethod("onnx");
+    const model = await onnx.method.train({ raws: [], rgbs: [] }, {
+      seed: 0,
+      device: "cpu",
+      // Tiny images: the per-megapixel time limit would be milliseconds, so it is lifted here.
+      options: resolveOptions(onnx.method, {}, { model: join(models, files[0]), timeLimit: 1e6 }),
+      workDir: dir,
+      progress: () => {},
+      log: () => {},
+    });
     try {
-      const rgb = await runRaw(m, await sample.load());
+      assert.equal(model.params, 0, "classical: no learned parameters, as the manifest says");
+      const rgb = await model.render(await sample.load());
       assert.equal(rgb.data.length, pred.data.length);
       let worst = 0;
       for (let i = 0; i < rgb.data.length; i++) {
@@ -67,7 +80,7 @@ Deno.test("bench --export-onnx: writes each trained model, the file renders what
       }
       assert.ok(worst <= 1 / 255 + 1e-6, `ONNX vs bench prediction: ${worst * 255} steps`);
     } finally {
-      await m.session.release();
+      await model.dispose?.();
     }
 
     // Resume: nothing retrained, the model is still listed; a deleted model is retrained and
