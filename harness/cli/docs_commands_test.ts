@@ -68,10 +68,24 @@ export function extractCommands(
     } else if (/^deno (task|run)\b/.test(s)) bare.push({ where, command: cutShell(s) });
   };
   let fence: string | undefined;
+  // Prose is scanned a paragraph at a time: an inline code span may wrap onto the next line.
+  let para: { start: number; lines: string[] } | undefined;
+  const flush = () => {
+    if (!para) return;
+    const joined = para.lines.join(" ");
+    const starts: number[] = [];
+    para.lines.reduce((at, l) => (starts.push(at), at + l.length + 1), 0);
+    for (const m of joined.matchAll(/`([^`]+)`/g)) {
+      const line = para.start + starts.filter((st) => st <= m.index!).length;
+      take(m[1].replace(/\s+/g, " "), `${file}:${line}`);
+    }
+    para = undefined;
+  };
   text.split("\n").forEach((line, i) => {
     const where = `${file}:${i + 1}`;
     const f = line.match(/^\s*(```+|~~~+)\s*(\S*)/);
     if (f) {
+      flush();
       fence = fence === undefined ? (f[2] || "sh") : undefined;
       return;
     }
@@ -80,8 +94,11 @@ export function extractCommands(
       if (["sh", "bash", "shell", "console", "text"].includes(fence)) take(line, where);
       return;
     }
-    for (const m of line.matchAll(/`([^`]+)`/g)) take(m[1], where);
+    if (line.trim() === "") return flush();
+    if (!para) para = { start: i, lines: [] };
+    para.lines.push(line);
   });
+  flush();
   return { commands, bare };
 }
 
@@ -99,7 +116,8 @@ export function commandArgs(command: string): string[] {
 
 Deno.test("docs: the command extractor finds fenced and inline commands and flags bare deno", () => {
   const md = [
-    "Run `npx -y deno@2.9.6 task bench --seeds 2` or `deno task bench`.",
+    "Run `npx -y deno@2.9.6 task bench --seeds 2` or `deno task",
+    "bench`.",
     "```sh",
     "npx -y deno@2.9.6 task score --pred p.zip --gt g   # scores",
     "deno run -A leaderboard/admin.ts token create --team x",
@@ -115,7 +133,7 @@ Deno.test("docs: the command extractor finds fenced and inline commands and flag
     "task score --pred p.zip --gt g",
     "task fixtures --out d",
   ]);
-  assert.deepEqual(bare.map((c) => c.where), ["x.md:1", "x.md:4"]);
+  assert.deepEqual(bare.map((c) => c.where), ["x.md:1", "x.md:5"]);
   assert.deepEqual(commandArgs("task serve [--port N] --data 'a b' …"), [
     "task",
     "serve",
@@ -159,6 +177,20 @@ Deno.test({
     for (const c of all) {
       const args = commandArgs(c.command);
       if (args[0] !== "task" && args[0] !== "run") continue; // deno's own tools (fmt, test …)
+      if (args[0] === "task" && args.length === 1) {
+        // `npx -y deno@2.9.6 task` alone lists the tasks.
+        const r = await new Deno.Command(Deno.execPath(), {
+          args: ["task"],
+          cwd: ROOT,
+          env: { NO_COLOR: "1" },
+          stdout: "piped",
+          stderr: "piped",
+        }).output();
+        const text = new TextDecoder().decode(r.stdout) + new TextDecoder().decode(r.stderr);
+        assert.equal(r.code, 0, `${c.where}: task listing failed\n${text}`);
+        assert.match(text, /Available tasks/);
+        continue;
+      }
       if (args[0] === "task") {
         const t = tasks[args[1]];
         assert.ok(t !== undefined, `${c.where}: no task '${args[1]}' in deno.json`);
