@@ -40,7 +40,7 @@ import { leaderboardPage } from "./views/leaderboard.ts";
 import { methodPage } from "./views/method.ts";
 import { submitPage } from "./views/submit.ts";
 import { notFoundPage, wantsHtml } from "./views/not_found.ts";
-import { noTargetsReason, type ScorablePhases } from "./scorable.ts";
+import { refusedPhases, type ScorablePhases } from "./scorable.ts";
 
 /** Settings of the app. */
 export interface AppOptions {
@@ -170,13 +170,7 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
     wantsHtml(c.req.header("accept"))
       ? c.html(notFoundPage(what).toString(), 404)
       : c.json({ error: what }, 404);
-  const refused = new Map<string, string>(
-    opts.scorable
-      ? PHASES.filter((p) => !opts.scorable!.has(p)).map((
-        p,
-      ) => [p, noTargetsReason(p, opts.dataDir)])
-      : [],
-  );
+  const refused = refusedPhases(opts.scorable, opts.dataDir);
   app.notFound((c) => notFound(c, "not found"));
 
   // --- static files: a fixed table, so no request path is ever joined into a file path.

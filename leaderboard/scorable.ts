@@ -64,3 +64,19 @@ export function noTargetsReason(phase: Phase, dataDir: string | undefined): stri
     ? `${dataDir} has no ${where}, so ${phase} submissions are refused (503)`
     : `no dataset (start serve with --data DIR holding ${where}), so ${phase} submissions are refused (503)`;
 }
+
+/**
+ * The phases to refuse submissions for, with the reason: those missing from `scorable` (none when
+ * `scorable` is undefined, i.e. scoring happens elsewhere).
+ */
+export function refusedPhases(
+  scorable: ScorablePhases | undefined,
+  dataDir: string | undefined,
+): Map<Phase, string> {
+  const out = new Map<Phase, string>();
+  if (!scorable) return out;
+  for (const p of ["val", "test"] as const) {
+    if (!scorable.has(p)) out.set(p, noTargetsReason(p, dataDir));
+  }
+  return out;
+}
