@@ -4,26 +4,57 @@
  * (`deno task bench:cnn`). Prints median s/step for torch and each TS route, and the ratios.
  * @module
  */
-import { parseArgs } from "node:util";
+import { cliFail, intOption, parseCli } from "../harness/cli/args.ts";
+import { OptionError } from "../harness/errors.ts";
 import { runPythonFile } from "../harness/testing/python.ts";
 import { seededRandom } from "../methods/lib/cnn/init.ts";
 import { createCnnTrainer } from "../methods/lib/cnn/train.ts";
 import { createGpuCnnTrainer } from "../methods/lib/cnn/gpu.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
+const USAGE = `usage: npx -y deno@2.9.6 task bench:cnn [options]
+
+Times one colour-CNN training step (forward + full loss + backward + AdamW) against PyTorch CPU
+at the same shapes, side by side in this run; prints s/step and the ratio ts/torch.
+
+Options:
+  --n N          batch size (default 8)
+  --crop PX      crop side (default 64)
+  --threads N    workers / torch threads (default 2)
+  --steps N      timed steps per round (default 10)
+  --routes LIST  comma-separated: wasm, js, gpu (default wasm)
+  --rounds N     rounds, alternating torch and ours (default 3)
+  --help         this text`;
+
+const { values } = parseCli({
+  name: "bench:cnn",
+  usage: USAGE,
   options: {
     n: { type: "string", default: "8" },
     crop: { type: "string", default: "64" },
     threads: { type: "string", default: "2" },
     steps: { type: "string", default: "10" },
-    // comma-separated: wasm, js, gpu
     routes: { type: "string", default: "wasm" },
     rounds: { type: "string", default: "3" },
   },
 });
-const n = Number(values.n), crop = Number(values.crop), threads = Number(values.threads);
-const steps = Number(values.steps), rounds = Number(values.rounds);
+let n = 0, crop = 0, threads = 0, steps = 0, rounds = 0;
+let routes: Route[] = [];
+try {
+  n = intOption(values.n, "--n");
+  crop = intOption(values.crop, "--crop", { min: 8 });
+  threads = intOption(values.threads, "--threads", { max: 64 });
+  steps = intOption(values.steps, "--steps");
+  rounds = intOption(values.rounds, "--rounds");
+  routes = String(values.routes).split(",").map((r) => r.trim()) as Route[];
+  for (const r of routes) {
+    if (!["wasm", "js", "gpu"].includes(r)) {
+      throw new OptionError("--routes", `unknown route '${r}' (wasm, js, gpu)`);
+    }
+  }
+} catch (e) {
+  if (!(e instanceof OptionError)) throw e;
+  cliFail("bench:cnn", e.message);
+}
 
 const median = (t: number[]) => [...t].sort((a, b) => a - b)[t.length >> 1];
 
@@ -69,7 +100,6 @@ async function tsStep(route: Route): Promise<number> {
 console.log(
   `batch ${n}×${crop}×${crop}, ${threads} threads, ${steps} timed steps, ${rounds} rounds`,
 );
-const routes = (values.routes ?? "wasm").split(",") as Route[];
 const ratios: Record<string, number[]> = {};
 // On a shared (oversubscribed) machine torch's OpenMP threads can be slower than one thread, so
 // the anchor is the faster of torch at `threads` and at 1 thread: the conservative comparison.

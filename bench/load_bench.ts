@@ -13,7 +13,7 @@
  * @module
  */
 import { join } from "node:path";
-import { parseArgs } from "node:util";
+import { intOption, parseCli, runCli } from "../harness/cli/args.ts";
 import autocannon from "autocannon";
 import { bootstrapMean } from "../harness/stats/bootstrap.ts";
 import { saveRun } from "../harness/store/results.ts";
@@ -127,14 +127,25 @@ async function measure(
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({
+  const { values } = parseCli({
+    name: "bench:load",
+    usage: `usage: npx -y deno@2.9.6 task bench:load [options]
+
+Load bench of the leaderboard on loopback (autocannon): the page and JSON API of one phase,
+anchored on /healthz in the same run, then the page while four submissions are scored.
+Target ≥ ${TARGET_RPS} req/s per route with 0 errors (exit 1 when missed).
+
+Options:
+  --seconds N       seconds per route (default 10)
+  --connections N   concurrent connections (default 16)
+  --help            this text`,
     options: {
       seconds: { type: "string", default: "10" },
       connections: { type: "string", default: "16" },
     },
   });
-  const seconds = Number(values.seconds);
-  const connections = Number(values.connections);
+  const seconds = intOption(values.seconds, "--seconds", { max: 3600 });
+  const connections = intOption(values.connections, "--connections", { max: 10000 });
   const dir = await Deno.makeTempDir({ prefix: "lb-load-" });
   const db = join(dir, "bench.sqlite");
   await seed(db);
@@ -223,4 +234,4 @@ async function main(): Promise<void> {
   if (failed) Deno.exitCode = 1;
 }
 
-if (import.meta.main) await main();
+if (import.meta.main) await runCli("bench:load", main);

@@ -13,7 +13,7 @@
  * @module
  */
 import process from "node:process";
-import { parseArgs } from "node:util";
+import { intOption, parseCli, runCli } from "../harness/cli/args.ts";
 import { readImage } from "../harness/io/image.ts";
 import type { RgbImage } from "../harness/types.ts";
 import { deltaE2000 } from "../metrics/ciede2000.ts";
@@ -41,10 +41,8 @@ interface Pair {
   readonly gt: RgbImage;
 }
 
-function positiveInt(v: string | undefined, name: string): number {
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be an integer ≥ 1`);
-  return n;
+function positiveInt(v: unknown, name: string): number {
+  return intOption(v, `--${name}`);
 }
 
 function median(xs: number[]): number {
@@ -80,7 +78,18 @@ async function timePasses(
 }
 
 async function main(): Promise<number> {
-  const { values } = parseArgs({
+  const { values } = parseCli({
+    name: "bench:metrics",
+    usage: `usage: npx -y deno@2.9.6 task bench:metrics [options]
+
+Throughput of PSNR, SSIM and ΔE2000 against scikit-image on the same real photographs, timed in
+this run; every value is checked against scikit-image to 1e-4 (exit 1 if one disagrees).
+
+Options:
+  --rounds N     alternating rounds of Python and TypeScript (default 3)
+  --repeat N     timed passes per round (default 3)
+  --workers N    workers of the pooled rows (default: cores − 1)
+  --help         this text`,
     options: {
       rounds: { type: "string", default: "3" },
       repeat: { type: "string", default: "3" },
@@ -193,4 +202,4 @@ async function main(): Promise<number> {
   }
 }
 
-if (import.meta.main) Deno.exit(await main());
+if (import.meta.main) await runCli("bench:metrics", main);

@@ -8,7 +8,7 @@
  *   [--entropic] (adds FGW with the entropic inner solver; slow: ~100 s at n = 1000)
  * @module
  */
-import { parseArgs } from "node:util";
+import { cliFail, intOption, parseCli } from "../harness/cli/args.ts";
 import { OptionError } from "../harness/errors.ts";
 import { spawnPython } from "../harness/testing/python.ts";
 import { join } from "node:path";
@@ -21,7 +21,22 @@ import { type FeatureMatrix, sqeuclideanCdist } from "../methods/lib/ot/cost.ts"
 import { randomMatrix } from "../methods/lib/ot/test_util.ts";
 import { uniform } from "../methods/lib/ot/validate.ts";
 
-const { values } = parseArgs({
+const USAGE = `usage: npx -y deno@2.9.6 task bench:ot [options]
+
+Times the TypeScript OT solvers against POT 0.8.2 (and NumPy for the paper surrogate) on the
+same inputs in this run, checks that both agree, and prints the ratios ts/reference.
+
+Options:
+  --sizes LIST       problem sizes for Sinkhorn, EMD and the surrogate (default 200,1000)
+  --fgw-sizes LIST   sizes for exact FGW (default 200,1000; "" to skip)
+  --dim N            feature dimension (default 384)
+  --reps N           timed repetitions, best kept (default 3)
+  --entropic         add FGW with the entropic inner solver (slow: ~100 s at n = 1000)
+  --help             this text`;
+
+const { values: parsed } = parseCli({
+  name: "bench:ot",
+  usage: USAGE,
   options: {
     sizes: { type: "string", default: "200,1000" },
     "fgw-sizes": { type: "string", default: "200,1000" },
@@ -30,6 +45,13 @@ const { values } = parseArgs({
     entropic: { type: "boolean", default: false },
   },
 });
+const values = parsed as {
+  sizes: string;
+  "fgw-sizes": string;
+  dim: string;
+  reps: string;
+  entropic: boolean;
+};
 function sizeList(option: string, text: string): number[] {
   const out = text.split(",").filter((t) => t.trim() !== "").map(Number);
   for (const n of out) {
@@ -39,10 +61,16 @@ function sizeList(option: string, text: string): number[] {
   }
   return out;
 }
-const sizes = sizeList("--sizes", values.sizes);
-const fgwSizes = sizeList("--fgw-sizes", values["fgw-sizes"]);
-const dim = Number(values.dim);
-const reps = Number(values.reps);
+let sizes: number[] = [], fgwSizes: number[] = [], dim = 0, reps = 0;
+try {
+  sizes = sizeList("--sizes", values.sizes);
+  fgwSizes = sizeList("--fgw-sizes", values["fgw-sizes"]);
+  dim = intOption(values.dim, "--dim");
+  reps = intOption(values.reps, "--reps");
+} catch (e) {
+  if (!(e instanceof OptionError)) throw e;
+  cliFail("bench:ot", e.message);
+}
 
 interface Row {
   task: string;

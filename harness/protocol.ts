@@ -71,6 +71,22 @@ export interface ProtocolOptions {
   readonly progress?: boolean;
   /** Aborts between images. */
   readonly signal?: AbortSignal;
+  /**
+   * Folder to write each trained model to as ONNX (`<run name>.onnx`, where the method supports
+   * export). A finished run whose file is missing is retrained (same seed, same model) to write
+   * it; its scores are not redone.
+   */
+  readonly exportOnnx?: string;
+}
+
+/** A model written by `exportOnnx`. */
+export interface ExportedModel {
+  /** Method name. */
+  readonly method: string;
+  /** Seed. */
+  readonly seed: number;
+  /** The `.onnx` file, or undefined when the method has no ONNX export. */
+  readonly path?: string;
 }
 
 /** What happened to one (method, phase, seed). */
@@ -95,6 +111,8 @@ export interface ProtocolResult {
   readonly phases: readonly Phase[];
   /** One outcome per method × seed × phase. */
   readonly outcomes: readonly ProtocolOutcome[];
+  /** Models written (or found already written) with `exportOnnx`. */
+  readonly exported: readonly ExportedModel[];
 }
 
 const enc = new TextEncoder();
@@ -181,14 +199,15 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolResult
   const outcomes: ProtocolOutcome[] = [];
   if (phases.length === 0) {
     log("no phase has targets: nothing to score, no method trained");
-    return { datasetHash, phases, outcomes };
+    return { datasetHash, phases, outcomes, exported: [] };
   }
+  const exported: ExportedModel[] = [];
   const bars = opts.progress !== false && Deno.stderr.isTerminal();
   for (const { method, options } of opts.methods) {
     for (const seed of opts.seeds ?? [0]) {
       outcomes.push(
         ...await runOne(
-          { ...opts, log, datasetHash, datasetId, phases, splits, bars },
+          { ...opts, log, datasetHash, datasetId, phases, splits, bars, exported },
           method,
           options,
           seed,
@@ -196,7 +215,7 @@ export async function runProtocol(opts: ProtocolOptions): Promise<ProtocolResult
       );
     }
   }
-  return { datasetHash, phases, outcomes };
+  return { datasetHash, phases, outcomes, exported };
 }
 
 interface RunContext extends ProtocolOptions {
@@ -206,6 +225,7 @@ interface RunContext extends ProtocolOptions {
   readonly phases: readonly Phase[];
   readonly splits: Record<Phase, PairedSplit>;
   readonly bars: boolean;
+  readonly exported: ExportedModel[];
 }
 
 async function runOne(
@@ -224,13 +244,19 @@ async function runOne(
     if (done) out.push({ method: method.name, phase, seed, status: "resumed", run: done });
     else pending.push({ phase, run: await startRun(db, { ...key, datasetId: rc.datasetId }) });
   }
-  if (pending.length === 0) {
-    log(`${tag}: finished runs found in the store, not redone`);
-    return out;
-  }
   const runName = `${method.name}-seed${seed}-${await shortHash(
     canonicalOptions(options) + rc.datasetHash,
   )}`;
+  const exportPath = rc.exportOnnx ? join(rc.exportOnnx, `${runName}.onnx`) : undefined;
+  const exportMissing = exportPath !== undefined &&
+    !(await Deno.stat(exportPath).then((s) => s.isFile, () => false));
+  if (exportPath && !exportMissing) {
+    rc.exported.push({ method: method.name, seed, path: exportPath });
+  }
+  if (pending.length === 0 && !exportMissing) {
+    log(`${tag}: finished runs found in the store, not redone`);
+    return out;
+  }
   const runDir = join(rc.outDir, runName);
   const workDir = join(runDir, "work");
   await Deno.mkdir(workDir, { recursive: true });
@@ -279,6 +305,34 @@ async function runOne(
   }
   const trainMs = performance.now() - t0;
   try {
+    if (exportPath && exportMissing) {
+      if (model.exportOnnx) {
+        try {
+          await Deno.mkdir(rc.exportOnnx!, { recursive: true });
+          await model.exportOnnx(exportPath);
+          // The manifest the `onnx` method and model submissions read, beside the model.
+          const manifest = {
+            name: `${method.name}-seed${seed}`,
+            description: method.description,
+            input: "raw",
+            params: model.params,
+          };
+          await Deno.writeTextFile(
+            exportPath.replace(/\.onnx$/, ".json"),
+            JSON.stringify(manifest, null, 2) + "\n",
+          );
+          log(`${tag}: model written to ${exportPath} (+ manifest .json)`);
+          rc.exported.push({ method: method.name, seed, path: exportPath });
+        } catch (e) {
+          // The scores do not depend on the export: record it and go on.
+          log(`${tag}: ONNX export failed: ${errorText(e)}`);
+          rc.exported.push({ method: method.name, seed });
+        }
+      } else {
+        log(`${tag}: no ONNX export for this method`);
+        rc.exported.push({ method: method.name, seed });
+      }
+    }
     for (const p of pending) {
       const t1 = performance.now();
       try {

@@ -22,7 +22,7 @@ import { listSubmissions, type Phase, setRevealed } from "./queue.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
 import { createToken, revokeToken, TEAM_NAME } from "./tokens.ts";
 
-const USAGE = `usage: admin.ts <command> [--db URL]
+const USAGE = `usage: npx -y deno@2.9.6 task admin <command> [--db URL (default out/results.sqlite)]
   token create --team NAME [--daily-limit N]   issue a team token (printed once)
   token create --admin                         issue an organizer token
   token revoke TOKEN                           revoke a token
@@ -92,8 +92,14 @@ async function main(args: string[]): Promise<void> {
   const i = args.indexOf("--db");
   const url = i >= 0 ? args[i + 1] : "out/results.sqlite";
   const rest = i >= 0 ? [...args.slice(0, i), ...args.slice(i + 2)] : args;
-  if (rest.length === 0 || rest.includes("--help") || rest.includes("-h")) {
+  if (rest.includes("--help") || rest.includes("-h")) {
     console.log(USAGE);
+    return;
+  }
+  if (rest.length === 0) {
+    // No command is a mistake, not a request for help: say what is possible and fail.
+    console.error(`admin: a command is required\n${USAGE}`);
+    Deno.exitCode = 2;
     return;
   }
   const db = await openDb(url ?? "");

@@ -6,7 +6,7 @@
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
@@ -39,6 +39,8 @@ import { apiPage } from "./views/api.ts";
 import { leaderboardPage } from "./views/leaderboard.ts";
 import { methodPage } from "./views/method.ts";
 import { submitPage } from "./views/submit.ts";
+import { notFoundPage, wantsHtml } from "./views/not_found.ts";
+import { refusedPhases, type ScorablePhases } from "./scorable.ts";
 
 /** Settings of the app. */
 export interface AppOptions {
@@ -61,6 +63,11 @@ export interface AppOptions {
   cache?: BoardCache;
   /** Called after a submission was queued (e.g. to wake the in-process worker). */
   onSubmitted?: (id: string) => void;
+  /**
+   * Phases with targets to score against (`scorablePhases`). When given, submissions to any other
+   * phase get a 503 with the reason instead of waiting in the queue forever. Default: all.
+   */
+  scorable?: ScorablePhases;
 }
 
 /** Request variables set by the auth middleware. */
@@ -158,7 +165,13 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
     console.error(err);
     return c.json({ error: "internal error" }, 500);
   });
-  app.notFound((c) => c.json({ error: "not found" }, 404));
+  // Browsers get an HTML page, API clients JSON.
+  const notFound = (c: Context, what: string) =>
+    wantsHtml(c.req.header("accept"))
+      ? c.html(notFoundPage(what).toString(), 404)
+      : c.json({ error: what }, 404);
+  const refused = refusedPhases(opts.scorable, opts.dataDir);
+  app.notFound((c) => notFound(c, "not found"));
 
   // --- static files: a fixed table, so no request path is ever joined into a file path.
   app.get("/static/:name", (c) => {
@@ -176,10 +189,10 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   app.get("/", (c) => c.redirect("/phase/val"));
   app.get("/phase/:phase", async (c) => {
     const phase = phaseOf(c.req.param("phase"));
-    if (!phase) return c.json({ error: "phase must be val or test" }, 404);
+    if (!phase) return notFound(c, "phase must be val or test");
     return c.html((await rendered(phase)).html);
   });
-  app.get("/submit", (c) => c.html(submitPage(maxUpload).toString()));
+  app.get("/submit", (c) => c.html(submitPage(maxUpload, refused).toString()));
   app.get("/api", (c) => c.html(apiPage(apiDoc).toString()));
 
   const methodView = async (name: string, phase: Phase) => {
@@ -217,7 +230,7 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
     const phase = phaseOf(c.req.query("phase"));
     if (!phase) return c.json({ error: "phase must be val or test" }, 400);
     const v = await methodView(c.req.param("name"), phase);
-    if (!v) return c.json({ error: "unknown method" }, 404);
+    if (!v) return notFound(c, `unknown method '${c.req.param("name")}'`);
     return c.html(methodPage(v).toString());
   });
 
@@ -242,7 +255,7 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   };
   app.get("/submissions/:id", async (c) => {
     const s = await getSubmission(db, c.req.param("id"));
-    if (!s) return c.json({ error: "unknown submission" }, 404);
+    if (!s) return notFound(c, "unknown submission");
     return c.html(methodPage(await submissionView(s)).toString());
   });
 
@@ -384,6 +397,8 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
       if (!owner.team) return c.json({ error: "this token belongs to no team" }, 403);
       const phase = phaseOf(c.req.query("phase"));
       if (!phase) return c.json({ error: "phase must be val or test" }, 400);
+      const why = refused.get(phase);
+      if (why) return c.json({ error: `cannot score ${phase} submissions: ${why}` }, 503);
       const name = c.req.query("name") ?? "submission";
       if (!NAME.test(name)) return c.json({ error: `name must match ${NAME}` }, 400);
       const type = c.req.header("content-type") ?? "";

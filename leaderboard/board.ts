@@ -34,7 +34,8 @@ export interface ResultsSource {
 
 /**
  * One row of the board: the leaderboard row's scores and metadata (`params` is 0 for classical
- * methods and result zips, `msPerMegapixel` 0 when unknown), under a display name.
+ * methods and null for result zips, whose model is unknown; `msPerMegapixel` 0 when unknown),
+ * under a display name.
  */
 export interface BoardEntry extends
   Pick<
@@ -42,11 +43,12 @@ export interface BoardEntry extends
     | "psnr"
     | "ssim"
     | "deltaE2000"
-    | "params"
     | "msPerMegapixel"
     | "usesTruth"
     | "createdAt"
   > {
+  /** Learned parameters; null when unknown (a zip of results says nothing about its model). */
+  readonly params: number | null;
   /** Display name: the method, or `team/name` for a submission. */
   readonly method: string;
   /** Rank; entries not separated by the paired bootstrap share it. */
@@ -190,7 +192,7 @@ export async function buildBoard(db: Db, source: ResultsSource, phase: Phase): P
         psnr: sum.psnr,
         ssim: sum.ssim,
         deltaE2000: sum.deltaE2000,
-        params: sum.params,
+        params: s.kind === "model" ? sum.params : null,
         msPerMegapixel: sum.msPerMegapixel,
         usesTruth: false,
         createdAt: s.finishedAt ?? s.createdAt,
@@ -269,7 +271,7 @@ export function boardCsv(board: Board): string {
       e.deltaE2000.mean,
       e.deltaE2000.lo,
       e.deltaE2000.hi,
-      e.params,
+      e.params ?? "",
       Number.isFinite(e.msPerMegapixel) && e.msPerMegapixel > 0 ? e.msPerMegapixel : "",
       e.usesTruth,
       e.createdAt,

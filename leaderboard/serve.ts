@@ -2,13 +2,12 @@
  * Serves the leaderboard with an in-process scoring worker:
  *
  * ```sh
- * deno task serve [--port 8000] [--host 127.0.0.1] [--db out/results.sqlite] [--data DATASET]
- *                 [--outputs DIR] [--no-worker] [--max-upload-mb 64] [--cache-ttl-ms 5000]
+ * npx -y deno@2.9.6 task serve [--port 8000] [--host 127.0.0.1] [--db out/results.sqlite]
+ *   [--data DATASET] [--outputs DIR] [--no-worker] [--max-upload-mb 64] [--cache-ttl-ms 5000]
  * ```
  * With a PostgreSQL `--db`, more workers can run elsewhere (`leaderboard/worker.ts`).
  * @module
  */
-import { parseArgs } from "node:util";
 import { OptionError } from "../harness/errors.ts";
 import { migrate } from "../harness/store/migrate.ts";
 import { openDb } from "../harness/store/open.ts";
@@ -20,6 +19,8 @@ import { createModelScorer } from "./model_scoring.ts";
 import { storeResults } from "./results.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
+import { benchFixtures, type ScorablePhases, scorablePhases, scorableReport } from "./scorable.ts";
+import { cliFail, intOption, parseCli } from "../harness/cli/args.ts";
 
 /** Settings of {@link serveLeaderboard}. */
 export interface ServeOptions {
@@ -43,6 +44,8 @@ export interface ServeOptions {
   cacheTtlMs?: number;
   /** Called with the bound port once listening. */
   onListen?: (port: number) => void;
+  /** Phases with targets; others refuse submissions with a 503 (default: found in `dataDir`). */
+  scorable?: ScorablePhases;
 }
 
 /** A running server. */
@@ -73,6 +76,9 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
     maxUploadBytes: opts.maxUploadBytes,
     cache,
     onSubmitted: () => worker?.wake(),
+    // Without a local worker, workers elsewhere (with their own data) score: accept every phase.
+    scorable: opts.scorable ??
+      ((opts.worker ?? true) ? await scorablePhases(opts.dataDir) : undefined),
   });
   if ((opts.worker ?? true) && opts.dataDir) {
     worker = startWorker({
@@ -104,8 +110,30 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
   };
 }
 
+const USAGE = `usage: npx -y deno@2.9.6 task serve [options]
+
+Serves the leaderboard site, its JSON API and the submission service, with an in-process
+worker that scores queued submissions against the dataset's targets (val/rgb for validation,
+hidden/test/rgb for the hidden test phase). It logs at startup which phases it can score;
+submissions to a phase without targets are refused with 503.
+
+Options:
+  --port N             port (default 8000; 0: any free port)
+  --host H             interface (default 127.0.0.1)
+  --db URL             store: PATH, sqlite:PATH or postgres://… (default out/results.sqlite,
+                       where deno task bench writes)
+  --data DIR           dataset with the targets (default: the bench's fixtures,
+                       <outputs>/fixtures/small-seed0, when they exist)
+  --outputs DIR        the bench's output folder, for method output crops (default out)
+  --no-worker          do not score here (workers elsewhere: leaderboard/worker.ts, PostgreSQL)
+  --max-upload-mb N    largest upload in MiB (default 64)
+  --cache-ttl-ms N     leaderboard page cache lifetime in ms (default 5000)
+  --help               this text`;
+
 async function main(args: string[]): Promise<void> {
-  const { values } = parseArgs({
+  const { values: v } = parseCli({
+    name: "serve",
+    usage: USAGE,
     args,
     options: {
       port: { type: "string", default: "8000" },
@@ -116,35 +144,43 @@ async function main(args: string[]): Promise<void> {
       "no-worker": { type: "boolean", default: false },
       "max-upload-mb": { type: "string", default: "64" },
       "cache-ttl-ms": { type: "string", default: "5000" },
-      help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) {
-    console.log(
-      "usage: deno task serve [--port N] [--host H] [--db URL] [--data DATASET] [--outputs DIR] " +
-        "[--no-worker] [--max-upload-mb N] [--cache-ttl-ms N]",
-    );
-    return;
+  const values = v as Record<string, string | undefined> & { "no-worker"?: boolean };
+  let port = 0, mb = 0, ttl = 0;
+  try {
+    port = intOption(values.port, "--port", { min: 0, max: 65535 });
+    mb = intOption(values["max-upload-mb"], "--max-upload-mb", { max: 1 << 20 });
+    ttl = intOption(values["cache-ttl-ms"], "--cache-ttl-ms", { min: 0 });
+  } catch (e) {
+    if (!(e instanceof OptionError)) throw e;
+    cliFail("serve", e.message);
   }
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new OptionError("--port", `'${values.port}' is not a port number`);
+  let dataDir = values.data;
+  if (dataDir === undefined) {
+    dataDir = await benchFixtures(values.outputs!);
+    if (dataDir) console.error(`no --data: using the bench's fixtures in ${dataDir}`);
+  } else if (!(await Deno.stat(dataDir).then((s) => s.isDirectory, () => false))) {
+    cliFail("serve", `--data: ${dataDir} is not a folder`);
   }
-  const mb = Number(values["max-upload-mb"]);
-  if (!(mb > 0)) {
-    throw new OptionError("--max-upload-mb", `'${values["max-upload-mb"]}' must be > 0`);
-  }
-  const db = await openDb(values.db);
+  const scorable = values["no-worker"] ? undefined : await scorablePhases(dataDir);
+  console.error(
+    scorable
+      ? scorableReport(scorable, dataDir)
+      : "--no-worker: submissions are queued for workers elsewhere (leaderboard/worker.ts)",
+  );
+  const db = await openDb(values.db!);
   await migrate(db, [...RESULTS_MIGRATIONS, ...LEADERBOARD_MIGRATIONS]);
   const s = await serveLeaderboard({
     db,
-    dataDir: values.data,
+    dataDir,
     outputsDir: values.outputs,
     port,
     hostname: values.host,
     worker: !values["no-worker"],
     maxUploadBytes: mb * 2 ** 20,
-    cacheTtlMs: Number(values["cache-ttl-ms"]),
+    cacheTtlMs: ttl,
+    scorable,
     onListen: (p) => console.log(`leaderboard on http://${values.host}:${p}/`),
   });
   const stop = async () => {

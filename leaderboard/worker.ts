@@ -209,9 +209,21 @@ async function main(args: string[]): Promise<void> {
     },
   });
   if (values.help || !values.db || !values.data) {
-    console.log(
-      "usage: worker.ts --db URL --data DATASET [--lease-ms N] [--poll-ms N] [--owner ID]",
-    );
+    const usage = `usage: npx -y deno@2.9.6 task worker --db URL --data DATASET [options]
+
+A scoring worker for a shared PostgreSQL store: claims queued submissions (FOR UPDATE SKIP
+LOCKED, under a renewable lease) and scores them against DATASET's targets.
+
+Options:
+  --db URL                 the store serve uses (postgres://…; required)
+  --data DIR               dataset with val/rgb and hidden/test/rgb (required)
+  --lease-ms N             lease length; a job whose worker stops renewing is retried (default 30000)
+  --poll-ms N              queue poll interval (default 1000)
+  --owner ID               worker name in the store (default: worker-<random UUID>)
+  --delay-per-image-ms N   testing only: slow scoring down (default 0)
+  --help                   this text`;
+    if (values.help) console.log(usage);
+    else console.error(`worker: --db and --data are required (see --help)`);
     Deno.exit(values.help ? 0 : 2);
   }
   const db = await openDb(values.db);

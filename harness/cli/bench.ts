@@ -17,6 +17,7 @@ import { resultsJson } from "../report/json.ts";
 import { checkOrdering } from "../report/ordering.ts";
 import { leaderboardTable } from "../report/table.ts";
 import { leaderboard, openResultsDb } from "../store/results.ts";
+import { fixturesDir } from "../../fixtures/build.ts";
 import type { LeaderboardRow } from "../store/types.ts";
 
 /** Methods left out of the default run: `onnx` needs a model file. */
@@ -41,6 +42,8 @@ Options:
   --profile P          fast (each method's FAST_PROFILE, default) or default (the methods' defaults)
   --plugin PATH        add a method from outside the registry (repeatable): a .ts/.js module
                        exporting a Method, an isp-method.json, or a folder holding one (docs/plugins.md)
+  --export-onnx DIR    also write each trained model as ONNX to DIR (<method>-seed<N>-<hash>.onnx;
+                       render it with the onnx method, or submit it to a leaderboard)
   --no-progress        no progress bars
   --help               this text
 `;
@@ -116,6 +119,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       profile: { type: "string" },
       plugin: { type: "string", multiple: true },
       "no-progress": { type: "boolean" },
+      "export-onnx": { type: "string" },
       help: { type: "boolean" },
     },
     strict: true,
@@ -150,7 +154,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
 
   let dataDir = values.data;
   if (!dataDir) {
-    dataDir = join(out, "fixtures", "small-seed0");
+    dataDir = fixturesDir("small", 0, "crops", out);
     if (!(await exists(join(dataDir, "train")))) {
       io.stderr(`building the small fixtures into ${dataDir} …\n`);
       const { buildFixtures } = await import("../../fixtures/build.ts");
@@ -170,6 +174,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       device,
       progress: !values["no-progress"],
       log: (l) => io.stderr(l + "\n"),
+      exportOnnx: values["export-onnx"],
     });
     const phases = new Map<Phase, LeaderboardRow[]>();
     for (const phase of result.phases) {
@@ -220,11 +225,51 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       }),
     );
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
-    io.stdout(`\nreport: ${join(report, "index.html")} (${secs} s)\n`);
+    io.stdout(
+      outputsSummary({
+        report,
+        chart: chart !== undefined,
+        json: values.json,
+        db: values.db ?? join(out, "results.sqlite"),
+        predictions: out,
+        exportDir: values["export-onnx"],
+        exported: result.exported,
+        seconds: secs,
+      }),
+    );
     return check.status === "FAIL" ? 1 : 0;
   } finally {
     await db.close();
   }
+}
+
+/** The bench's closing lines: every file it wrote, so none has to be guessed. */
+function outputsSummary(o: {
+  report: string;
+  chart: boolean;
+  json?: string;
+  db: string;
+  predictions: string;
+  exportDir?: string;
+  exported: readonly { method: string; seed: number; path?: string }[];
+  seconds: string;
+}): string {
+  const lines = [
+    `results JSON:  ${join(o.report, "results.json")}${o.json ? ` (copy: ${o.json})` : ""}`,
+    `HTML report:   ${join(o.report, "index.html")}`,
+    `chart:         ${o.chart ? join(o.report, "psnr.png") : "none (nothing scored)"}`,
+    `database:      ${o.db.replace(/\/\/([^:@/]+):[^@/]*@/, "//$1:***@")}`,
+    `predictions:   ${join(o.predictions, "<method>-seed<N>-<hash>", "pred", "<phase>")}`,
+  ];
+  if (!o.exportDir) lines.push("models:        not written (add --export-onnx DIR)");
+  else {
+    const written = o.exported.filter((e) => e.path);
+    const none = o.exported.filter((e) => !e.path).map((e) => e.method);
+    lines.push(`models:        ${written.length} ONNX file(s) in ${o.exportDir}`);
+    for (const e of written) lines.push(`  ${e.path}`);
+    if (none.length) lines.push(`  no ONNX export: ${[...new Set(none)].join(", ")}`);
+  }
+  return `\noutputs (${o.seconds} s):\n${lines.map((l) => `  ${l}`).join("\n")}\n`;
 }
 
 if (import.meta.main) Deno.exit(await bench(Deno.args));

@@ -2,9 +2,6 @@
 // the page embeds. Plain script; `Chart` is the UMD global.
 "use strict";
 (function () {
-  if (typeof Chart === "undefined") return;
-  Chart.defaults.animation = false;
-  Chart.defaults.font.family = "system-ui, sans-serif";
   const palette = [
     "#1f77b4",
     "#ff7f0e",
@@ -17,7 +14,26 @@
     "#bcbd22",
     "#17becf",
   ];
-  const color = (i) => palette[i % palette.length];
+  // A method keeps its colour on every page and chart, whatever its rank or the other entries:
+  // the colour comes from a hash (FNV-1a) of its name, not from its position.
+  function colorOf(name) {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < name.length; i++) {
+      h ^= name.charCodeAt(i);
+      h = Math.imul(h, 0x01000193) >>> 0;
+    }
+    return palette[h % palette.length];
+  }
+  globalThis.ispBenchColorOf = colorOf;
+  if (typeof Chart === "undefined") return;
+  Chart.defaults.animation = false;
+  Chart.defaults.font.family = "system-ui, sans-serif";
+
+  // Log axes label only the powers of ten: Chart.js also labels 2,000 … 9,000, which overlap.
+  function decadeTicks(value) {
+    const l = Math.log10(value);
+    return Math.abs(l - Math.round(l)) < 1e-9 ? Number(value).toLocaleString("en-US") : "";
+  }
 
   function readJson(id) {
     const el = document.getElementById(id);
@@ -33,11 +49,11 @@
     new Chart(canvas, {
       type: "scatter",
       data: {
-        datasets: points.map(function (e, i) {
+        datasets: points.map(function (e) {
           return {
             label: e.method + (e.upper ? " (upper bound)" : ""),
             data: [{ x: x(e), y: e.psnr.mean }],
-            backgroundColor: color(i),
+            backgroundColor: colorOf(e.method),
             pointStyle: e.upper ? "triangle" : "circle",
             pointRadius: 6,
           };
@@ -46,7 +62,13 @@
       options: {
         responsive: false,
         scales: {
-          x: { type: logX ? "logarithmic" : "linear", title: { display: true, text: xTitle } },
+          x: logX
+            ? {
+              type: "logarithmic",
+              title: { display: true, text: xTitle },
+              ticks: { callback: decadeTicks, autoSkip: true, maxRotation: 0 },
+            }
+            : { type: "linear", title: { display: true, text: xTitle } },
           y: { title: { display: true, text: "PSNR (dB)" } },
         },
         plugins: { legend: { position: "bottom", labels: { boxWidth: 10 } } },
@@ -70,8 +92,12 @@
             data: entries.map(function (e) {
               return [e.psnr.lo, e.psnr.hi];
             }),
-            backgroundColor: "rgba(31, 119, 180, 0.35)",
-            borderColor: "#1f77b4",
+            backgroundColor: entries.map(function (e) {
+              return colorOf(e.method) + "59";
+            }),
+            borderColor: entries.map(function (e) {
+              return colorOf(e.method);
+            }),
             borderWidth: 1,
             barPercentage: 0.4,
           },
@@ -81,7 +107,9 @@
             data: entries.map(function (e) {
               return { x: e.method, y: e.psnr.mean };
             }),
-            backgroundColor: "#d62728",
+            backgroundColor: entries.map(function (e) {
+              return colorOf(e.method);
+            }),
             pointRadius: 4,
           },
         ],
@@ -112,7 +140,7 @@
           data: values.map(function (v, k) {
             return { x: i + ((k * 0.618) % 1 - 0.5) * 0.5, y: v };
           }),
-          backgroundColor: color(i),
+          backgroundColor: colorOf(e.method),
           pointRadius: 3,
         };
       });
@@ -153,7 +181,7 @@
     }
   }
 
-  function histogram(values) {
+  function histogram(values, method) {
     const canvas = document.getElementById("chart-histogram");
     if (!canvas || !values.length) return;
     const lo = Math.floor(Math.min.apply(null, values));
@@ -170,7 +198,11 @@
         labels: counts.map(function (_, i) {
           return (lo + i * width).toFixed(1);
         }),
-        datasets: [{ label: "images", data: counts, backgroundColor: "#1f77b4" }],
+        datasets: [{
+          label: "images",
+          data: counts,
+          backgroundColor: method ? colorOf(method) : palette[0],
+        }],
       },
       options: {
         responsive: false,
@@ -187,7 +219,8 @@
       "chart-params",
       entries,
       function (e) {
-        return Math.max(1, e.params);
+        // Unknown parameter counts (result zips) are left out, not drawn at 1.
+        return e.params === null || e.params === undefined ? null : Math.max(1, e.params);
       },
       "learned parameters",
       true,
@@ -212,5 +245,5 @@
     distributionChart(entries, board.perImage);
   }
   const images = readJson("image-data");
-  if (images) histogram(images.psnr);
+  if (images) histogram(images.psnr, images.method);
 })();

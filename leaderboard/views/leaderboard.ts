@@ -33,7 +33,9 @@ function row(e: BoardEntry, phase: string): Html {
 <td data-v="${e.psnr.mean}">${interval(e.psnr, 2)}</td>
 <td data-v="${e.ssim.mean}">${interval(e.ssim, 4)}</td>
 <td data-v="${e.deltaE2000.mean}">${interval(e.deltaE2000, 2)}</td>
-<td data-v="${e.params}">${count(e.params)}</td>
+<td data-v="${e.params ?? -1}"${
+    e.params === null ? h` title="a zip of results: the model is unknown"` : ""
+  }>${e.params === null ? "—" : count(e.params)}</td>
 <td data-v="${e.msPerMegapixel}">${e.msPerMegapixel > 0 ? fixed(e.msPerMegapixel, 1) : "—"}</td>
 <td data-v="${e.createdAt}">${e.createdAt.slice(0, 10)}</td>
 </tr>`;
@@ -94,7 +96,8 @@ ${
 </table>
 <section class="charts">
 <figure><canvas id="chart-params" width="480" height="320"></canvas>
-<figcaption>PSNR vs learned parameters (log scale; classical methods at 1)</figcaption></figure>
+<figcaption>PSNR vs learned parameters (log scale; classical methods at 1; result zips, whose
+model is unknown, are not drawn)</figcaption></figure>
 <figure><canvas id="chart-runtime" width="480" height="320"></canvas>
 <figcaption>PSNR vs inference time per megapixel</figcaption></figure>
 <figure><canvas id="chart-interval" width="480" height="320"></canvas>

@@ -64,7 +64,9 @@ ${
 <tr><th>PSNR (dB)</th><td class="psnr">${iv(sum.psnr, 2)}</td></tr>
 <tr><th>SSIM</th><td>${iv(sum.ssim, 4)}</td></tr>
 <tr><th>ΔE2000</th><td>${iv(sum.deltaE2000, 2)}</td></tr>
-<tr><th>Params</th><td>${count(sum.params)}</td></tr>
+<tr><th>Params</th><td>${
+    v.submission?.kind === "results" || sum.params === null ? "—" : count(sum.params)
+  }</td></tr>
 </tbody></table>`;
 }
 
@@ -115,14 +117,13 @@ ${
     )
   }
 </tbody></table>
-${jsonBlock("image-data", { psnr: v.images.map((s) => s.psnr) })}</section>`;
+${jsonBlock("image-data", { method: v.title, psnr: v.images.map((s) => s.psnr) })}</section>`;
 }
 
 function cropsBlock(v: MethodView): Html {
   if (!v.crops || !v.crops.images.length) return h``;
   const { base, images } = v.crops;
   return h`<section><h2>Validation crops</h2>
-<p class="legend">Centre crops. Input: a quick classical preview of the RAW (per Bayer cell, gamma
 <p class="legend">Centre crops. Input: a quick classical preview of the RAW (per Bayer cell, gamma
 1/2.2, no colour correction); output: this entry's rendering${
     v.crops!.output ? "" : " (not stored on this server)"

@@ -27,6 +27,7 @@ import {
 import { packWeights } from "./net.ts";
 import { histLossesFor } from "./shard.ts";
 import * as S from "./gpu_shaders.ts";
+import { quietVulkanLoader } from "../gpu_env.ts";
 import type { CnnBatch, CnnTrainerLike, CnnTrainerOptions, GradientResult } from "./train.ts";
 import { validateBatch } from "./train.ts";
 import { cnnParamCount, type CnnWeights } from "./weights.ts";
@@ -39,6 +40,7 @@ const WG = 64;
  * lavapipe) counts only with `allowFallback`: it is right for testing, far too slow for training.
  */
 export async function requestGpuDevice(allowFallback = true): Promise<GPUDevice | null> {
+  quietVulkanLoader();
   const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
   if (!gpu) return null;
   const adapter = await gpu.requestAdapter();

@@ -8,6 +8,7 @@ import * as ort from "onnxruntime-node";
 import { InputError, OptionError } from "../../../harness/errors.ts";
 import type { Device } from "../../../harness/method.ts";
 import type { RawImage, RgbImage } from "../../../harness/types.ts";
+import { hasHardwareGpu } from "../gpu_env.ts";
 
 /** Execution providers this harness uses. */
 export type ExecutionProvider = "cpu" | "webgpu";
@@ -73,7 +74,11 @@ export async function openSession(path: string, opts: OpenSessionOptions = {}): 
   }
   if (bytes.length === 0) throw new InputError(path, "ONNX model file is empty");
   let gpuError: unknown;
-  if (device !== "cpu") {
+  // Dawn (the WebGPU provider) refuses Mesa's CPU driver with a native warning on stderr; ask
+  // Deno's WebGPU first and only start Dawn when there is a hardware adapter.
+  if (device !== "cpu" && !(await hasHardwareGpu())) {
+    gpuError = new Error("no hardware WebGPU adapter (a software fallback does not run ONNX)");
+  } else if (device !== "cpu") {
     try {
       return {
         file: path,

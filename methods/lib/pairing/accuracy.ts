@@ -40,6 +40,31 @@ function iou(a: PatchRect, b: PatchRect): number {
   return inter / (a.w * a.h + b.w * b.h - inter);
 }
 
+/**
+ * Whether any source patch overlaps a target patch of the same photo. When none does (the
+ * fixtures cut RAW and RGB train patches from disjoint regions unless built with `--overlap`),
+ * every top-1 IoU is 0 by construction and the number says nothing about the pairing.
+ * @example
+ * ```ts
+ * rawRgbOverlap(truth, ["a_0"], ["b_0"]); // false for disjoint crops
+ * ```
+ */
+export function rawRgbOverlap(
+  truth: PairingTruth,
+  srcNames: readonly string[],
+  tgtNames: readonly string[],
+): boolean {
+  const byPhoto = new Map<string, PatchRect[]>();
+  for (const n of tgtNames) {
+    const r = truth.patches[n];
+    if (r) byPhoto.set(r.photo, [...(byPhoto.get(r.photo) ?? []), r]);
+  }
+  return srcNames.some((n) => {
+    const r = truth.patches[n];
+    return r !== undefined && (byPhoto.get(r.photo) ?? []).some((t) => iou(r, t) > 0);
+  });
+}
+
 /** Truth lookups shared by the measured and the random accuracies. */
 interface TruthView {
   srcScenePhoto: (string | undefined)[];

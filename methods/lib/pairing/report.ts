@@ -187,8 +187,15 @@ export async function runPairingReport(o: PairingReportOptions): Promise<Pairing
   return { rows, layouts };
 }
 
-/** Formats report rows as a Markdown table. */
-export function formatPairingTable(rows: readonly PairingReportRow[]): string {
+/**
+ * Formats report rows as a Markdown table. With `iou: false` the top-1 IoU column shows "—" (no
+ * train RAW patch overlaps an RGB patch of its photo, so IoU is 0 by construction).
+ */
+export function formatPairingTable(
+  rows: readonly PairingReportRow[],
+  opts: { readonly iou?: boolean } = {},
+): string {
+  const showIou = opts.iou ?? true;
   const pct = (v: number) => (100 * v).toFixed(1).padStart(6);
   const lines = [
     "| method | scenes | scene top-1 % | scene top-K % (K) | patches | patch top-1 % | patch weighted % | top-1 IoU % | ms |",
@@ -199,9 +206,9 @@ export function formatPairingTable(rows: readonly PairingReportRow[]): string {
       `| ${r.method} | ${r.scenes} | ${pct(r.sceneTop1)} | ${
         pct(r.sceneTopK)
       } (${r.k}) | ${r.patches} | ` +
-        `${pct(r.patchTop1)} | ${pct(r.patchWeighted)} | ${pct(r.patchTop1Iou)} | ${
-          r.ms.toFixed(0)
-        } |`,
+        `${pct(r.patchTop1)} | ${pct(r.patchWeighted)} | ${
+          showIou ? pct(r.patchTop1Iou) : "     —"
+        } | ${r.ms.toFixed(0)} |`,
     );
   }
   return lines.join("\n");

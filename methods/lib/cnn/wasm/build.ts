@@ -3,7 +3,7 @@
  * `--check` verifies that the committed kernels.wasm is exactly what the source compiles to.
  * @module
  */
-import { parseArgs } from "node:util";
+import { parseCli } from "../../../../harness/cli/args.ts";
 
 /** The pinned AssemblyScript compiler version (the build is byte-reproducible with it). */
 export const ASC_VERSION = "0.28.20";
@@ -40,7 +40,18 @@ export async function compileKernels(): Promise<Uint8Array<ArrayBuffer>> {
 }
 
 if (import.meta.main) {
-  const { values } = parseArgs({ args: Deno.args, options: { check: { type: "boolean" } } });
+  const { values } = parseCli({
+    name: "build:cnn-wasm",
+    usage: `usage: npx -y deno@2.9.6 task build:cnn-wasm [--check]
+
+Compiles methods/lib/cnn/wasm/kernels.as with AssemblyScript ${ASC_VERSION} (fetched by npx) and
+writes kernels.wasm beside it; the build is byte-reproducible.
+
+Options:
+  --check    only compare a fresh build with the committed kernels.wasm (exit 1 if they differ)
+  --help     this text`,
+    options: { check: { type: "boolean" } },
+  });
   const fresh = await compileKernels();
   const target = new URL("./kernels.wasm", import.meta.url);
   if (values.check) {
