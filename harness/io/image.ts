@@ -7,7 +7,7 @@
  * @module
  */
 import { decode as decodePngRaw, encode as encodePngRaw } from "fast-png";
-import { inflateSync } from "fflate";
+import { Inflate } from "fflate";
 import decodeJpegWasm from "@jsquash/jpeg/decode.js";
 import { InputError } from "../errors.ts";
 import type { RgbImage } from "../types.ts";
@@ -65,7 +65,7 @@ export async function decodeImage(
   opts: DecodeOptions = {},
 ): Promise<RgbImage> {
   const head = checkedHeader(bytes, file, opts);
-  if (head.format === "png") return decodePng(bytes, file);
+  if (head.format === "png") return decodePng(bytes, file, head);
   return await decodeJpeg(bytes, file);
 }
 
@@ -126,59 +126,57 @@ function pngHeader(b: Uint8Array, file: string): { width: number; height: number
   return { width, height };
 }
 
-/** Adler-32 of `data` (zlib's checksum). */
-function adler32(data: Uint8Array): number {
-  let a = 1;
-  let b = 0;
-  // 5552 is the largest run that cannot overflow 32 bits before the modulo (zlib's NMAX).
-  for (let i = 0; i < data.length;) {
-    const end = Math.min(data.length, i + 5552);
-    for (; i < end; i++) {
-      a += data[i];
-      b += a;
-    }
-    a %= 65521;
-    b %= 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
-
 /**
- * Checks the zlib stream's Adler-32 trailer, which fast-png does not verify (PIL and libpng
- * refuse a PNG whose trailer is wrong). `size` is the filtered data's size from the header, so the
- * inflate buffer is bounded by what the (already size-checked) header declares.
+ * Inflates the zlib stream of the IDAT chunks in 64 KiB steps, counting the output against the
+ * size the (already size-checked) header implies and checking the Adler-32 trailer, which fast-png
+ * does not verify (PIL and libpng refuse a PNG whose trailer is wrong). A stream that expands past
+ * the declared size stops at that size: nothing is allocated for it.
  */
-function checkAdler(bytes: Uint8Array, file: string, size: number): void {
-  const parts: Uint8Array[] = [];
-  let total = 0;
+function checkZlibStream(bytes: Uint8Array, file: string, size: number): void {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const idat: Uint8Array[] = [];
   for (let o = 8; o + 12 <= bytes.length;) {
     const len = v.getUint32(o);
     const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7]);
-    if (type === "IDAT") {
-      parts.push(bytes.subarray(o + 8, o + 8 + len));
-      total += len;
-    }
+    if (type === "IDAT") idat.push(bytes.subarray(o + 8, Math.min(bytes.length, o + 8 + len)));
     if (type === "IEND") break;
     o += 12 + len;
   }
-  const z = new Uint8Array(total);
-  let k = 0;
-  for (const p of parts) {
-    z.set(p, k);
-    k += p.length;
-  }
+  const z = new Uint8Array(idat.reduce((n, p) => n + p.length, 0));
+  idat.reduce((k, p) => (z.set(p, k), k + p.length), 0);
   if (z.length < 6) throw new InputError(file, "corrupt or truncated PNG (no image data)");
-  const out = new Uint8Array(size);
-  let inflated: Uint8Array;
+  let a = 1;
+  let b = 0;
+  let got = 0;
+  let over = false;
+  const inflater = new Inflate((chunk) => {
+    got += chunk.length;
+    if (got > size) over = true;
+    if (over) return;
+    // 5552 is the longest run that cannot overflow before the modulo (zlib's NMAX).
+    for (let i = 0; i < chunk.length;) {
+      const end = Math.min(chunk.length, i + 5552);
+      for (; i < end; i++) {
+        a += chunk[i];
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+  });
+  const body = z.subarray(2, z.length - 4);
   try {
-    inflated = inflateSync(z.subarray(2, z.length - 4), { out });
+    for (let o = 0; o < body.length && !over; o += 1 << 16) {
+      inflater.push(body.subarray(o, o + (1 << 16)), o + (1 << 16) >= body.length);
+    }
   } catch (e) {
     throw new InputError(file, `corrupt or truncated PNG (${(e as Error).message})`, { cause: e });
   }
-  const want = ((z[z.length - 4] << 24) | (z[z.length - 3] << 16) | (z[z.length - 2] << 8) |
-    z[z.length - 1]) >>> 0;
-  if (adler32(inflated) !== want) {
+  if (over) throw new InputError(file, `corrupt PNG (image data expands past its ${size} bytes)`);
+  if (got < size) throw new InputError(file, "corrupt or truncated PNG (image data ends early)");
+  const t = z.length - 4;
+  const trailer = ((z[t] << 24) | (z[t + 1] << 16) | (z[t + 2] << 8) | z[t + 3]) >>> 0;
+  if ((((b << 16) | a) >>> 0) !== trailer) {
     throw new InputError(file, "corrupt PNG (zlib Adler-32 checksum mismatch)");
   }
 }
@@ -202,7 +200,15 @@ function filteredSize(width: number, height: number, bitsPerPixel: number, adam7
   return total;
 }
 
-function decodePng(bytes: Uint8Array, file: string): RgbImage {
+function decodePng(bytes: Uint8Array, file: string, head: ImageHeader): RgbImage {
+  // IHDR: bit depth at 24, colour type at 25, interlace at 28.
+  const depth = bytes[24];
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[bytes[25]];
+  if (!channels || ![1, 2, 4, 8, 16].includes(depth)) {
+    throw new InputError(file, `corrupt PNG (colour type ${bytes[25]}, bit depth ${depth})`);
+  }
+  const adam7 = bytes[28] === 1;
+  checkZlibStream(bytes, file, filteredSize(head.width, head.height, depth * channels, adam7));
   let png: ReturnType<typeof decodePngRaw>;
   try {
     png = decodePngRaw(bytes, { checkCrc: true });
@@ -213,7 +219,6 @@ function decodePng(bytes: Uint8Array, file: string): RgbImage {
   if (!png.palette && png.depth !== 8 && png.depth !== 16) {
     throw new InputError(file, `unsupported PNG bit depth ${png.depth} (expected 8 or 16)`);
   }
-  checkAdler(bytes, file, filteredSize(width, height, png.depth * png.channels, bytes[28] === 1));
   const n = width * height;
   const out = new Float32Array(n * 3);
   if (png.palette) {
