@@ -15,6 +15,7 @@ interface Request {
   file: string;
   zipLimits?: ZipLimits;
   delayPerImageMs?: number;
+  cropImages?: readonly string[];
 }
 
 /** Answer of the thread. */
@@ -32,6 +33,13 @@ export interface ThreadOptions {
   delayPerImageMs?: number;
   /** Aborts the scoring (the thread is terminated). */
   signal?: AbortSignal;
+  /**
+   * Wall-clock limit in ms (default 600 000); past it the thread is terminated and the
+   * submission fails with a message saying so.
+   */
+  timeoutMs?: number;
+  /** Images whose output crops to make once scoring succeeded. */
+  cropImages?: readonly string[];
 }
 
 /**
@@ -48,13 +56,23 @@ export function scoreZipInThread(
   opts: ThreadOptions,
 ): Promise<SubmissionScores> {
   const w = new Worker(import.meta.url, { type: "module" });
+  const limit = opts.timeoutMs ?? 600_000;
   return new Promise<SubmissionScores>((resolve, reject) => {
     const stop = () => {
+      clearTimeout(timer);
       w.terminate();
       reject(opts.signal?.reason ?? new Error("scoring aborted"));
     };
+    const timer = setTimeout(() => {
+      opts.signal?.removeEventListener("abort", stop);
+      w.terminate();
+      reject(
+        new InputError(opts.file, `scoring took longer than ${limit / 1000} s and was stopped`),
+      );
+    }, limit);
     opts.signal?.addEventListener("abort", stop, { once: true });
     w.onmessage = (ev: MessageEvent<Reply>) => {
+      clearTimeout(timer);
       opts.signal?.removeEventListener("abort", stop);
       w.terminate();
       const r = ev.data;
@@ -64,6 +82,7 @@ export function scoreZipInThread(
     };
     w.onerror = (ev) => {
       ev.preventDefault();
+      clearTimeout(timer);
       opts.signal?.removeEventListener("abort", stop);
       w.terminate();
       reject(new Error(`scoring thread failed: ${ev.message}`));
@@ -74,6 +93,7 @@ export function scoreZipInThread(
       file: opts.file,
       zipLimits: opts.zipLimits,
       delayPerImageMs: opts.delayPerImageMs,
+      cropImages: opts.cropImages,
     };
     w.postMessage(req);
   });
@@ -91,6 +111,7 @@ if (!(globalThis as { document?: unknown }).document && "WorkerGlobalScope" in g
       const scores = await scoreResultZip(q.bytes, q.gtDir, {
         file: q.file,
         zipLimits: q.zipLimits,
+        cropImages: q.cropImages,
         onImage: q.delayPerImageMs
           ? () => new Promise((r) => setTimeout(r, q.delayPerImageMs))
           : undefined,
