@@ -66,7 +66,7 @@ export async function decodeImage(
 ): Promise<RgbImage> {
   const head = checkedHeader(bytes, file, opts);
   if (head.format === "png") return decodePng(bytes, file, head);
-  return await decodeJpeg(bytes, file);
+  return await decodeJpeg(bytes, file, head);
 }
 
 /**
@@ -291,7 +291,20 @@ function hasEoi(b: Uint8Array): boolean {
   return false;
 }
 
-async function decodeJpeg(bytes: Uint8Array, file: string): Promise<RgbImage> {
+/**
+ * Most pixels one byte of JPEG can carry. Even a flat 8×8 block costs a few bits per channel
+ * (about 128 pixels per byte for an all-black 4:2:0 file), so 1024 leaves 8× headroom while
+ * refusing a small file whose frame header claims a large image before the decoder pads it out.
+ */
+const JPEG_MAX_PIXELS_PER_BYTE = 1024;
+
+async function decodeJpeg(bytes: Uint8Array, file: string, head: ImageHeader): Promise<RgbImage> {
+  if (head.width * head.height > bytes.length * JPEG_MAX_PIXELS_PER_BYTE) {
+    throw new InputError(
+      file,
+      `JPEG of ${bytes.length} bytes cannot hold the ${head.width}×${head.height} it declares`,
+    );
+  }
   if (!hasEoi(bytes)) throw new InputError(file, "truncated JPEG (no end-of-image marker)");
   let img: { width: number; height: number; data: ArrayLike<number> };
   try {
