@@ -41,6 +41,13 @@ export interface ServeOptions {
   maxUploadBytes?: number;
   /** Board cache TTL, ms (default 5000). */
   cacheTtlMs?: number;
+  /**
+   * Requests per minute per client address (default 600; 0 turns the limit off, e.g. for load
+   * benches, or behind a proxy that limits and makes every client look alike).
+   */
+  requestsPerMinute?: number;
+  /** Time allowed for an upload's body to arrive, ms (default 120 000). */
+  bodyTimeoutMs?: number;
   /** Called with the bound port once listening. */
   onListen?: (port: number) => void;
 }
@@ -73,6 +80,10 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
     maxUploadBytes: opts.maxUploadBytes,
     cache,
     onSubmitted: () => worker?.wake(),
+    requestLimit: opts.requestsPerMinute === 0
+      ? { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 }
+      : { max: opts.requestsPerMinute ?? 600, windowMs: 60_000 },
+    bodyTimeoutMs: opts.bodyTimeoutMs,
   });
   if ((opts.worker ?? true) && opts.dataDir) {
     worker = startWorker({
@@ -116,13 +127,14 @@ async function main(args: string[]): Promise<void> {
       "no-worker": { type: "boolean", default: false },
       "max-upload-mb": { type: "string", default: "64" },
       "cache-ttl-ms": { type: "string", default: "5000" },
+      "requests-per-minute": { type: "string", default: "600" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     console.log(
       "usage: deno task serve [--port N] [--host H] [--db URL] [--data DATASET] [--outputs DIR] " +
-        "[--no-worker] [--max-upload-mb N] [--cache-ttl-ms N]",
+        "[--no-worker] [--max-upload-mb N] [--cache-ttl-ms N] [--requests-per-minute N (0: off)]",
     );
     return;
   }
@@ -133,6 +145,13 @@ async function main(args: string[]): Promise<void> {
   const mb = Number(values["max-upload-mb"]);
   if (!(mb > 0)) {
     throw new OptionError("--max-upload-mb", `'${values["max-upload-mb"]}' must be > 0`);
+  }
+  const rpm = Number(values["requests-per-minute"]);
+  if (!Number.isInteger(rpm) || rpm < 0) {
+    throw new OptionError(
+      "--requests-per-minute",
+      `'${values["requests-per-minute"]}' is not a count`,
+    );
   }
   const db = await openDb(values.db);
   await migrate(db, [...RESULTS_MIGRATIONS, ...LEADERBOARD_MIGRATIONS]);
@@ -145,6 +164,7 @@ async function main(args: string[]): Promise<void> {
     worker: !values["no-worker"],
     maxUploadBytes: mb * 2 ** 20,
     cacheTtlMs: Number(values["cache-ttl-ms"]),
+    requestsPerMinute: rpm,
     onListen: (p) => console.log(`leaderboard on http://${values.host}:${p}/`),
   });
   const stop = async () => {
