@@ -5,6 +5,7 @@
  * @module
  */
 import { type CropKind, renderCrop, type ValFiles } from "./crops.ts";
+import { runInThread, warmThread } from "./thread_pool.ts";
 
 /** Request to the thread. */
 interface Request {
@@ -34,33 +35,23 @@ export class CropTimeoutError extends Error {
  * const png = await renderCropInThread("target", files, undefined);
  * ```
  */
-export function renderCropInThread(
+export async function renderCropInThread(
   kind: CropKind,
   files: ValFiles,
   output: Uint8Array | undefined,
   timeoutMs = 30_000,
 ): Promise<Uint8Array | undefined> {
-  const w = new Worker(import.meta.url, { type: "module" });
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      w.terminate();
-      reject(new CropTimeoutError(timeoutMs));
-    }, timeoutMs);
-    w.onmessage = (ev: MessageEvent<Reply>) => {
-      clearTimeout(timer);
-      w.terminate();
-      if (ev.data.ok) resolve(ev.data.png);
-      else reject(new Error(ev.data.message));
-    };
-    w.onerror = (ev) => {
-      ev.preventDefault();
-      clearTimeout(timer);
-      w.terminate();
-      reject(new Error(`crop thread failed: ${ev.message}`));
-    };
-    const req: Request = { kind, files, output };
-    w.postMessage(req);
+  const r = await runInThread<Request, Reply>(import.meta.url, { kind, files, output }, {
+    timeoutMs,
+    onTimeout: () => new CropTimeoutError(timeoutMs),
   });
+  if (r.ok) return r.png;
+  throw new Error(r.message);
+}
+
+/** Starts an idle crop thread now, so the first crop does not pay for starting one. */
+export function warmCropThread(): void {
+  warmThread(import.meta.url);
 }
 
 if ("WorkerGlobalScope" in globalThis) {

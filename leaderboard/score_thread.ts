@@ -7,6 +7,7 @@
 import { InputError } from "../harness/errors.ts";
 import type { ZipLimits } from "../harness/io/zip.ts";
 import { scoreResultZip, type SubmissionScores } from "./scoring.ts";
+import { runInThread, warmThread } from "./thread_pool.ts";
 
 /** Request to the thread. */
 interface Request {
@@ -50,53 +51,36 @@ export interface ThreadOptions {
  * const { summary } = await scoreZipInThread(bytes, "data/val/rgb", { file: "v1.zip" });
  * ```
  */
-export function scoreZipInThread(
+export async function scoreZipInThread(
   bytes: Uint8Array,
   gtDir: string,
   opts: ThreadOptions,
 ): Promise<SubmissionScores> {
-  const w = new Worker(import.meta.url, { type: "module" });
   const limit = opts.timeoutMs ?? 600_000;
-  return new Promise<SubmissionScores>((resolve, reject) => {
-    const stop = () => {
-      clearTimeout(timer);
-      w.terminate();
-      reject(opts.signal?.reason ?? new Error("scoring aborted"));
-    };
-    const timer = setTimeout(() => {
-      opts.signal?.removeEventListener("abort", stop);
-      w.terminate();
-      reject(
-        new InputError(opts.file, `scoring took longer than ${limit / 1000} s and was stopped`),
-      );
-    }, limit);
-    opts.signal?.addEventListener("abort", stop, { once: true });
-    w.onmessage = (ev: MessageEvent<Reply>) => {
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", stop);
-      w.terminate();
-      const r = ev.data;
-      if (r.ok) resolve(r.scores);
-      else if (r.input) reject(new InputError(r.input.file, r.input.reason));
-      else reject(new Error(r.message));
-    };
-    w.onerror = (ev) => {
-      ev.preventDefault();
-      clearTimeout(timer);
-      opts.signal?.removeEventListener("abort", stop);
-      w.terminate();
-      reject(new Error(`scoring thread failed: ${ev.message}`));
-    };
-    const req: Request = {
-      bytes,
-      gtDir,
-      file: opts.file,
-      zipLimits: opts.zipLimits,
-      delayPerImageMs: opts.delayPerImageMs,
-      cropImages: opts.cropImages,
-    };
-    w.postMessage(req);
+  const req: Request = {
+    bytes,
+    gtDir,
+    file: opts.file,
+    zipLimits: opts.zipLimits,
+    delayPerImageMs: opts.delayPerImageMs,
+    cropImages: opts.cropImages,
+  };
+  const r = await runInThread<Request, Reply>(import.meta.url, req, {
+    timeoutMs: limit,
+    onTimeout: () =>
+      new InputError(opts.file, `scoring took longer than ${limit / 1000} s and was stopped`),
+    signal: opts.signal,
+    // Several worker loops may share a process (tests, small servers).
+    maxThreads: 4,
   });
+  if (r.ok) return r.scores;
+  if (r.input) throw new InputError(r.input.file, r.input.reason);
+  throw new Error(r.message);
+}
+
+/** Starts an idle scoring thread now, so the first job does not pay for starting one. */
+export function warmScoringThread(): void {
+  warmThread(import.meta.url);
 }
 
 // Inside the worker thread: score and answer once.

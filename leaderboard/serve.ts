@@ -16,6 +16,8 @@ import { RESULTS_MIGRATIONS } from "../harness/store/results.ts";
 import type { Db } from "../harness/store/types.ts";
 import { createApp } from "./app.ts";
 import { createBoardCache } from "./cache.ts";
+import { warmCropThread } from "./crop_thread.ts";
+import { warmScoringThread } from "./score_thread.ts";
 import { createModelScorer } from "./model_scoring.ts";
 import { storeResults } from "./results.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
@@ -85,7 +87,10 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
       : { max: opts.requestsPerMinute ?? 600, windowMs: 60_000 },
     bodyTimeoutMs: opts.bodyTimeoutMs,
   });
+  // Threads start now: starting one later would pause request handling for ~0.1 s.
+  if (opts.dataDir) warmCropThread();
   if ((opts.worker ?? true) && opts.dataDir) {
+    warmScoringThread();
     worker = startWorker({
       db: opts.db,
       dataDir: opts.dataDir,
