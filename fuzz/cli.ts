@@ -58,7 +58,9 @@ async function main(args: string[]): Promise<number> {
   for (const [fam, f] of Object.entries(r.families)) {
     console.log(
       `${fam.padEnd(5)} ${String(f.handled).padStart(6)}/${String(f.tried).padEnd(6)} handled ` +
-        `(${f.accepted} accepted)  worst ${f.worstMs.toFixed(0)} ms`,
+        `(${f.accepted} accepted)  worst ${f.worstMs.toFixed(0)} ms  peak RSS ${
+          f.peakRssMb.toFixed(0)
+        } MiB`,
     );
   }
   console.log(

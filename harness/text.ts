@@ -6,7 +6,9 @@
  */
 
 // C0 (except tab and newline), DEL, C1, and the Unicode bidi embedding/override/isolate marks.
+// deno-lint-ignore no-control-regex
 const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+// deno-lint-ignore no-control-regex
 const UNSAFE_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 function escape(ch: string): string {

@@ -141,7 +141,7 @@ Deno.test("bench: a failed run exits 1; the ordering check applies to fixture da
     const args = ["--data", join(dir, "data"), "--out", join(dir, "out"), "--no-progress"];
     assert.equal(await bench([...args, "--methods", "classical,onnx"], c.io), 1, c.stderr());
     assert.match(c.stdout(), /FAILED onnx/);
-    assert.match(c.stdout(), /ordering check \(test\): SKIPPED\n  not a fixture dataset/);
+    assert.match(c.stdout(), /ordering check \(test\): SKIPPED\n {2}not a fixture dataset/);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
