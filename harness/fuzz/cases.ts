@@ -155,32 +155,33 @@ function npyCase(rng: Rng, i: number): FuzzCase {
 
 function zipCase(rng: Rng, i: number): FuzzCase {
   const names = ["a.png", "dir/b.png", "../evil.png", "/abs.png", "C:x.png", "\x1b[31mred.png"];
-  const files: Record<string, Uint8Array> = {};
-  const count = 1 + rng.int(4);
-  for (let k = 0; k < count; k++) {
-    const bomb = rng.int(6) === 0;
-    const data = bomb ? new Uint8Array(8 * 2 ** 20) : new Uint8Array(rng.int(2000)).fill(k);
-    files[`${k}-${names[rng.int(names.length)]}`] = data;
-  }
-  const zip = zipSync(files, { level: rng.int(2) ? 0 : 6 });
-  let bytes: Uint8Array;
-  let how: string;
+  // Draws happen now (so the sequence is fixed by the seed); bytes are built when the case runs,
+  // so the suite never holds more than one case's archive.
+  const entries = Array.from({ length: 1 + rng.int(4) }, (_, k) => ({
+    name: `${k}-${names[rng.int(names.length)]}`,
+    // A bomb of 2 MiB of zeros is twice the 1 MiB entry limit used here.
+    size: rng.int(6) === 0 ? 2 * 2 ** 20 : rng.int(2000),
+  }));
+  const level = rng.int(2) ? 0 : 6;
   const kind = rng.int(3);
-  if (kind === 0) {
-    // Lie in the central directory's declared sizes.
-    bytes = zip.slice();
-    const cd = bytes.findIndex((v, k) =>
-      v === 0x50 && bytes[k + 1] === 0x4b && bytes[k + 2] === 1 && bytes[k + 3] === 2
-    );
-    if (cd >= 0) setU32(bytes, cd + 24, [0, 1, 0xffffffff][rng.int(3)], true);
-    how = "cd-size-lie";
-  } else if (kind === 1) ({ bytes, how } = { bytes: zip, how: "as-built" });
-  else ({ bytes, how } = mutate(rng, zip));
+  const lie = [0, 1, 0xffffffff][rng.int(3)];
+  const mut = new Rng(rng.int(2 ** 31), `zip:${i}`);
+  const how = kind === 0 ? "cd-size-lie" : kind === 1 ? "as-built" : "mutated";
   const limits = { maxEntryBytes: 2 ** 20, maxTotalBytes: 4 * 2 ** 20, maxEntries: 16 };
   return {
     name: `zip#${i}:${how}`,
     run: () =>
       Promise.resolve().then(() => {
+        const files: Record<string, Uint8Array> = {};
+        entries.forEach((e, k) => (files[e.name] = new Uint8Array(e.size).fill(k)));
+        let bytes: Uint8Array = zipSync(files, { level: level as 0 | 6 });
+        if (kind === 0) {
+          // Lie in the central directory's declared size.
+          const cd = bytes.findIndex((v, k) =>
+            v === 0x50 && bytes[k + 1] === 0x4b && bytes[k + 2] === 1 && bytes[k + 3] === 2
+          );
+          if (cd >= 0) setU32(bytes, cd + 24, lie, true);
+        } else if (kind === 2) bytes = mutate(mut, bytes).bytes;
         listZip(bytes, `z${i}.zip`, limits);
         return readZip(bytes, `z${i}.zip`, limits);
       }),
