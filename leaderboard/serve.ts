@@ -9,6 +9,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { printable } from "../harness/text.ts";
 import { OptionError } from "../harness/errors.ts";
 import { migrate } from "../harness/store/migrate.ts";
 import { openDb } from "../harness/store/open.ts";
@@ -181,4 +182,10 @@ async function main(args: string[]): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) {
+  // A user's mistake (bad option, unreachable store) is one line and exit 2, never a stack trace.
+  await main(Deno.args).catch((e) => {
+    console.error(`error: ${printable(String((e as Error)?.message ?? e))}`);
+    Deno.exit(2);
+  });
+}

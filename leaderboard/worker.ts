@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { printable } from "../harness/text.ts";
 import { InputError } from "../harness/errors.ts";
 import type { ZipLimits } from "../harness/io/zip.ts";
 import { migrate } from "../harness/store/migrate.ts";
@@ -252,4 +253,10 @@ async function main(args: string[]): Promise<void> {
   console.log(`worker ready`);
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) {
+  // A user's mistake (bad option, unreachable store) is one line and exit 2, never a stack trace.
+  await main(Deno.args).catch((e) => {
+    console.error(`error: ${printable(String((e as Error)?.message ?? e))}`);
+    Deno.exit(2);
+  });
+}
