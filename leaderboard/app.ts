@@ -10,7 +10,7 @@ import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import { InputError } from "../harness/errors.ts";
-import { listZip, type ZipLimits } from "../harness/io/zip.ts";
+import type { ZipLimits } from "../harness/io/zip.ts";
 import { getRun } from "../harness/store/results.ts";
 import type { Db } from "../harness/store/types.ts";
 import {
@@ -29,7 +29,6 @@ import {
   clientIp,
   createRateLimiter,
   type RateLimitOptions,
-  readBody,
 } from "./guard.ts";
 import {
   chargeUpload,
@@ -44,6 +43,7 @@ import {
   type Submission,
 } from "./queue.ts";
 import { type PhaseBudget, phaseBudget, targetDir } from "./scoring.ts";
+import { checkUpload, readUpload } from "./upload.ts";
 import { TEAM_NAME, type TokenOwner, verifyBearer } from "./tokens.ts";
 import { apiPage } from "./views/api.ts";
 import { leaderboardPage } from "./views/leaderboard.ts";
@@ -463,24 +463,13 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
       throw e;
     }
     const budget = await budgetOf(phase);
-    const upload = await readUpload(c, multipart, budget);
-    if (upload.bytes.length === 0) return c.json({ error: "empty upload" }, 400);
-    if (upload.kind === "results") {
-      // Only the central directory is read here (no inflation on the request thread); the
-      // scoring worker enforces the same limits on the real bytes as it inflates.
-      const entries = listZip(upload.bytes, `${name}.zip`, budget?.zip ?? opts.zipLimits);
-      if (!entries.some((e) => /\.(png|jpe?g)$/i.test(e.name))) {
-        throw new InputError(`${name}.zip`, "no PNG or JPEG images in the archive");
-      }
-    } else if (!upload.manifest) {
-      return c.json({ error: "model submissions need a 'manifest' (JSON)" }, 400);
-    } else {
-      try {
-        JSON.parse(upload.manifest);
-      } catch (e) {
-        throw new InputError("manifest.json", `not valid JSON (${(e as Error).message})`);
-      }
-    }
+    const upload = await readUpload(c.req.raw, {
+      multipart,
+      maxUploadBytes: maxUpload,
+      budget,
+      timeoutMs: opts.bodyTimeoutMs ?? 120_000,
+    });
+    checkUpload(upload, name, budget?.zip ?? opts.zipLimits);
     const id = await enqueueSubmission(db, {
       team: owner.team,
       phase,
@@ -492,42 +481,6 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
     return c.json({ id, status: "queued", url: `/submissions/${id}` }, 202);
   });
 
-  /** The upload's bytes: a zip body, or the `file`/`model` field of a multipart form. */
-  const readUpload = async (
-    c: Context,
-    multipart: boolean,
-    budget: PhaseBudget | undefined,
-  ): Promise<{ kind: "results" | "model"; bytes: Uint8Array; manifest?: string }> => {
-    // Result zips are bounded by what the phase needs; models by the server's upload limit.
-    const maxBytes = multipart ? maxUpload : Math.min(maxUpload, budget?.uploadBytes ?? Infinity);
-    const raw = await readBody(c.req.raw, { maxBytes, timeoutMs: opts.bodyTimeoutMs ?? 120_000 });
-    if (!multipart) return { kind: "results", bytes: raw };
-    let form: FormData;
-    try {
-      form = await new Request("http://local/", {
-        method: "POST",
-        headers: { "content-type": c.req.header("content-type")! },
-        body: raw as Uint8Array<ArrayBuffer>,
-      }).formData();
-    } catch {
-      throw new InputError("upload", "malformed multipart/form-data body (boundary or parts)");
-    }
-    const file = form.get("file");
-    const model = form.get("model");
-    if (file instanceof File) {
-      const bytes = new Uint8Array(await file.arrayBuffer());
-      if (budget && bytes.length > budget.uploadBytes) {
-        throw new BodyError(413, `upload larger than ${budget.uploadBytes} bytes`);
-      }
-      return { kind: "results", bytes };
-    }
-    if (model instanceof File) {
-      const m = form.get("manifest");
-      const manifest = m instanceof File ? await m.text() : typeof m === "string" ? m : undefined;
-      return { kind: "model", bytes: new Uint8Array(await model.arrayBuffer()), manifest };
-    }
-    throw new InputError("upload", "expected a 'file' (zip) or 'model' (onnx) field");
-  };
   app.post("/api/admin/phases/:phase/reveal", auth("admin"), async (c) => {
     const phase = phaseOf(c.req.param("phase"));
     if (!phase) return c.json({ error: "phase must be val or test" }, 400);
