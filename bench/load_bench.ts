@@ -108,6 +108,15 @@ async function startServer(db: string, cacheTtlMs: number, data?: string) {
   })();
   return {
     port,
+    /** Peak resident memory of the server process so far, MiB (Linux), or NaN. */
+    peakRssMb(): number {
+      try {
+        const m = Deno.readTextFileSync(`/proc/${child.pid}/status`).match(/VmHWM:\s+(\d+) kB/);
+        return m ? Number(m[1]) / 1024 : NaN;
+      } catch {
+        return NaN;
+      }
+    },
     async stop() {
       child.kill("SIGTERM");
       await child.status;
@@ -263,6 +272,7 @@ async function hostileScenario(db: string, dir: string): Promise<
       const lat = await pollHealth(base, done);
       out.push({ name, samples: lat.length, p99: p99(lat), max: Math.max(...lat), outcome });
     }
+    console.log(`server peak RSS after the hostile cases: ${server.peakRssMb().toFixed(0)} MiB`);
   } finally {
     await server.stop();
   }
