@@ -5,6 +5,7 @@ import { openSqlite } from "../harness/store/sqlite.ts";
 import { runPython } from "../harness/testing/python.ts";
 import { createApp } from "./app.ts";
 import { createModelScorer } from "./model_scoring.ts";
+import { createThreadedModelScorer } from "./model_thread.ts";
 import { getSubmission } from "./queue.ts";
 import { makeTinyDataset, migrateAll, targetLevels } from "./testing.ts";
 import { createToken } from "./tokens.ts";
@@ -60,7 +61,8 @@ Deno.test("model submission: ONNX run on val RAWs, scored like a PNG submission"
     });
     assert.equal(res.status, 202);
     const { id } = await res.json();
-    await processOneJob({ db, dataDir: ds.dir, scoreModel: createModelScorer() });
+    // The threaded scorer, as the server runs it (onnxruntime in a worker thread).
+    await processOneJob({ db, dataDir: ds.dir, scoreModel: createThreadedModelScorer() });
     const s = await getSubmission(db, id);
     assert.equal(s?.status, "done", s?.error ?? "");
     assert.equal(s?.kind, "model");

@@ -19,7 +19,7 @@ import { createApp } from "./app.ts";
 import { createBoardCache } from "./cache.ts";
 import { warmCropThread } from "./crop_thread.ts";
 import { warmScoringThread } from "./score_thread.ts";
-import { createModelScorer } from "./model_scoring.ts";
+import { createThreadedModelScorer } from "./model_thread.ts";
 import { storeResults } from "./results.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
@@ -96,7 +96,7 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
       db: opts.db,
       dataDir: opts.dataDir,
       pollMs: opts.pollMs,
-      scoreModel: createModelScorer(),
+      scoreModel: createThreadedModelScorer(),
       onDone: () => cache.invalidate(),
       log: (l) => console.error(`[worker] ${l}`),
     });

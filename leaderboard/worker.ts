@@ -28,7 +28,7 @@ import {
   LeaseLostError,
   type Submission,
 } from "./queue.ts";
-import { createModelScorer } from "./model_scoring.ts";
+import { createThreadedModelScorer } from "./model_thread.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
 import { listValImages } from "./crops.ts";
 import { scoreZipInThread } from "./score_thread.ts";
@@ -38,7 +38,12 @@ import { phaseBudget, type SubmissionScores, targetDir } from "./scoring.ts";
 export type ModelScorer = (
   sub: Submission,
   payload: { bytes: Uint8Array; manifest: string | null },
-  opts: { dataDir: string; onImage: () => Promise<void> },
+  opts: {
+    dataDir: string;
+    onImage: () => Promise<void>;
+    /** Aborted when the job's lease is lost (a threaded scorer terminates its thread). */
+    signal?: AbortSignal;
+  },
 ) => Promise<SubmissionScores>;
 
 /** Settings of a worker. */
@@ -134,7 +139,11 @@ export async function processOneJob(opts: WorkerOptions): Promise<boolean> {
         cropImages: [...vals.keys()].sort().slice(0, 4),
       });
     } else if (opts.scoreModel) {
-      scores = await opts.scoreModel(sub, payload, { dataDir: opts.dataDir, onImage });
+      scores = await opts.scoreModel(sub, payload, {
+        dataDir: opts.dataDir,
+        onImage,
+        signal: lease.signal,
+      });
     } else {
       throw new InputError(`${sub.name}.onnx`, "model submissions are not enabled on this server");
     }
@@ -240,7 +249,7 @@ async function main(args: string[]): Promise<void> {
     leaseMs: Number(values["lease-ms"]),
     pollMs: Number(values["poll-ms"]),
     delayPerImageMs: Number(values["delay-per-image-ms"]),
-    scoreModel: createModelScorer(),
+    scoreModel: createThreadedModelScorer(),
     log: (l) => console.log(l),
   });
   const stop = async () => {
