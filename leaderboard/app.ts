@@ -2,7 +2,10 @@
  * The leaderboard web app: pages per phase with charts, method and submission pages with
  * validation crops, a JSON/CSV API, and the token-protected submission endpoint that queues
  * scoring jobs in the store. Security: strict CSP (scripts from the app only), secure headers,
- * upload size limits, safe zip reading, escaped HTML, and no route that can read hidden targets.
+ * upload limits sized to the phase and checked while streaming, zips checked from their central
+ * directory only (no inflation on the request thread), every upload attempt charged to the team's
+ * quota, per-address request/upload/failed-auth throttling, 405s, escaped HTML, crops of uploads
+ * made by the scoring worker only, and no route that can read hidden targets.
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
