@@ -4,7 +4,7 @@
  * mean-normalised cost), exact EMD, exact FGW (square loss, α 0.5) and the paper surrogate.
  * Each row also checks that both sides agree, so a fast wrong answer cannot pass unnoticed.
  *
- * Usage: deno task bench:ot [--sizes 200,1000] [--fgw-sizes 200,1000] [--dim 384] [--reps 3]
+ * Usage: npx -y deno@2.9.6 task bench:ot [--sizes 200,1000] [--fgw-sizes 200,1000] [--dim 384] [--reps 3]
  *   [--entropic] (adds FGW with the entropic inner solver; slow: ~100 s at n = 1000)
  * @module
  */

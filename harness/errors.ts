@@ -3,6 +3,7 @@
  * so a user can act on it without reading a stack trace.
  * @module
  */
+import { printable } from "./text.ts";
 
 /** Bad input data: a corrupt, truncated, mis-shaped or otherwise unusable file. */
 export class InputError extends Error {
@@ -12,7 +13,8 @@ export class InputError extends Error {
   readonly reason: string;
 
   /**
-   * Creates the error; the message is `file: reason`.
+   * Creates the error; the message is `file: reason`, with control characters escaped (names
+   * come from archives and uploads, and messages reach terminals and web pages).
    * @param file the file, archive entry or option at fault
    * @param reason what is wrong with it
    * @example
@@ -21,7 +23,7 @@ export class InputError extends Error {
    * ```
    */
   constructor(file: string, reason: string, options?: ErrorOptions) {
-    super(`${file}: ${reason}`, options);
+    super(`${printable(file, true)}: ${printable(reason)}`, options);
     this.name = "InputError";
     this.file = file;
     this.reason = reason;
@@ -39,7 +41,7 @@ export class OptionError extends Error {
    * @param reason what is wrong with it
    */
   constructor(option: string, reason: string) {
-    super(`${option}: ${reason}`);
+    super(`${printable(option, true)}: ${printable(reason)}`);
     this.name = "OptionError";
     this.option = option;
   }

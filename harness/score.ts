@@ -7,7 +7,7 @@
 import { basename, dirname, join } from "node:path";
 import { InputError } from "./errors.ts";
 import { decodeImage } from "./io/image.ts";
-import { listFiles, stem } from "./io/dataset.ts";
+import { stem } from "./io/dataset.ts";
 import { readZip, type ZipLimits } from "./io/zip.ts";
 import { createProgress } from "./progress.ts";
 import { bootstrapMean, type BootstrapOptions, sceneGroups } from "./stats/bootstrap.ts";
@@ -18,6 +18,35 @@ import { ssim } from "../metrics/ssim.ts";
 import { deltaE2000 } from "../metrics/ciede2000.ts";
 
 const IMAGE = /\.(png|jpe?g)$/i;
+
+/** Largest image file read from disk (1 GiB: a 100 MP 16-bit RGBA PNG stored uncompressed). */
+export const MAX_IMAGE_FILE_BYTES = 2 ** 30;
+/** Largest prediction zip read from disk (default 4 GiB). */
+export const MAX_ZIP_FILE_BYTES = 4 * 2 ** 30;
+
+/** Stems compared in Unicode NFC, so `é` typed on macOS (NFD) matches `é` elsewhere. */
+function key(name: string): string {
+  return stem(name).normalize("NFC");
+}
+
+/** Reads a regular file (symlinks followed) of at most `max` bytes. */
+async function readRegular(path: string, max: number): Promise<Uint8Array> {
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(path);
+  } catch (e) {
+    throw new InputError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+  }
+  if (!info.isFile) throw new InputError(path, "not a regular file");
+  if (info.size > max) {
+    throw new InputError(path, `file of ${info.size} bytes is over the ${max}-byte limit`);
+  }
+  try {
+    return await Deno.readFile(path);
+  } catch (e) {
+    throw new InputError(path, `cannot read: ${(e as Error).message}`, { cause: e });
+  }
+}
 
 /** An image file to decode later: its display name and a loader of its bytes. */
 export interface ImageFile {
@@ -104,19 +133,38 @@ export function summarize(
   };
 }
 
-/** Image files of a folder keyed by stem; two files with one stem is an error. */
+/**
+ * Image files of a folder keyed by stem (NFC). Symlinks are followed when they lead to a regular
+ * file; one leading elsewhere (a folder, a device, nowhere) is an error naming it. Two files with
+ * one stem is an error. `.npy` files are reported: predictions are images, not arrays.
+ */
 export async function imageFilesOfDir(dir: string): Promise<Map<string, ImageFile>> {
-  let files: string[];
+  const names: string[] = [];
+  let npy = 0;
   try {
-    files = await listFiles(dir, IMAGE);
+    for await (const e of Deno.readDir(dir)) {
+      if (/\.npy$/i.test(e.name)) npy++;
+      if ((e.isFile || e.isSymlink) && IMAGE.test(e.name)) names.push(e.name);
+    }
   } catch (e) {
     throw new InputError(dir, `cannot list folder: ${(e as Error).message}`, { cause: e });
   }
+  names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  if (names.length === 0 && npy > 0) {
+    throw new InputError(
+      dir,
+      `holds ${npy} .npy files and no images: predictions must be PNG or JPEG files ` +
+        "(8- or 16-bit sRGB), one per target, named like the targets",
+    );
+  }
   const out = new Map<string, ImageFile>();
-  for (const f of files) {
-    const s = stem(f);
+  for (const n of names) {
+    const f = join(dir, n);
+    const info = await Deno.stat(f).catch(() => undefined);
+    if (!info?.isFile) throw new InputError(f, "symlink to something that is not a regular file");
+    const s = key(n);
     if (out.has(s)) throw new InputError(f, `duplicate stem '${s}' (also ${out.get(s)!.file})`);
-    out.set(s, { file: f, bytes: () => Deno.readFile(f) });
+    out.set(s, { file: f, bytes: () => readRegular(f, MAX_IMAGE_FILE_BYTES) });
   }
   return out;
 }
@@ -138,12 +186,20 @@ export function imageFilesOfZip(
       ignored.push(e.name);
       continue;
     }
-    const s = stem(base);
+    const s = key(base);
     const where = `${file}!${e.name}`;
     if (files.has(s)) {
       throw new InputError(where, `duplicate stem '${s}' (also ${files.get(s)!.file})`);
     }
     files.set(s, { file: where, bytes: () => Promise.resolve(e.data) });
+  }
+  const npy = ignored.filter((n) => /\.npy$/i.test(n)).length;
+  if (files.size === 0 && npy > 0) {
+    throw new InputError(
+      file,
+      `holds ${npy} .npy files and no images: predictions must be PNG or JPEG files ` +
+        "(8- or 16-bit sRGB), one per target, named like the targets",
+    );
   }
   return { files, ignored };
 }
@@ -160,7 +216,10 @@ export async function openPredictions(
     throw new InputError(path, "predictions not found (expected a folder or a .zip)");
   }
   if (info.isDirectory) return { files: await imageFilesOfDir(path), ignored: [] };
-  return imageFilesOfZip(await Deno.readFile(path), path, limits);
+  if (/\.npy$/i.test(path)) {
+    throw new InputError(path, "predictions must be PNG or JPEG images (a folder or a .zip)");
+  }
+  return imageFilesOfZip(await readRegular(path, MAX_ZIP_FILE_BYTES), path, limits);
 }
 
 function listSome(names: string[]): string {
@@ -196,6 +255,17 @@ export async function scoreMatched(
   opts: MatchOptions,
 ): Promise<{ images: ImageScore[]; pixels: number[] }> {
   const missing = [...gt.keys()].filter((k) => !pred.has(k)).sort();
+  if (missing.length === gt.size && pred.size > 0) {
+    // Not one name in common: most likely targets of another phase (val vs test) or a folder one
+    // level off; say so instead of listing every name.
+    const eg = (m: ReadonlyMap<string, unknown>) => [...m.keys()].sort().slice(0, 2).join(", ");
+    throw new InputError(
+      opts.source,
+      `none of the ${pred.size} predictions matches any of the ${gt.size} targets ` +
+        `(predictions e.g. ${eg(pred)}; targets e.g. ${eg(gt)}): are the targets of the same ` +
+        "phase (val or test) as the predictions?",
+    );
+  }
   if (missing.length > 0) {
     throw new InputError(
       opts.source,
@@ -213,17 +283,14 @@ export async function scoreMatched(
   for (const [i, name] of names.entries()) {
     const p = pred.get(name)!;
     const g = gt.get(name)!;
-    const predImg = await decodeImage(await p.bytes(), p.file);
+    // The target first: its size is trusted, and the prediction's header must match it before
+    // the prediction is decoded, so no lying header makes anything allocate.
     const gtImg = await readTarget(async () =>
       decodeImage(await g.bytes(), opts.nameTargets === false ? name : g.file)
     );
-    if (predImg.width !== gtImg.width || predImg.height !== gtImg.height) {
-      const target = opts.nameTargets === false ? "the target's" : `target ${g.file}`;
-      throw new InputError(
-        p.file,
-        `size ${predImg.width}×${predImg.height} differs from ${target} ${gtImg.width}×${gtImg.height}`,
-      );
-    }
+    const predImg = await decodeImage(await p.bytes(), p.file, {
+      expect: { width: gtImg.width, height: gtImg.height },
+    });
     images.push(scoreImage(name, predImg, gtImg));
     pixels.push(gtImg.width * gtImg.height);
     await opts.onImage?.(i + 1, names.length, name);
@@ -294,15 +361,55 @@ export async function scoreSubmission(
   };
 }
 
+/**
+ * One CSV cell: quoted when it holds a separator, quote or line break, and prefixed with `'` when
+ * a spreadsheet would read it as a formula (`=`, `+`, `-`, `@`, tab, CR), as OWASP advises.
+ * Numbers pass unchanged.
+ */
+export function csvCell(v: string | number | boolean): string {
+  if (typeof v !== "string") return String(v);
+  const s = /^[=+\-@\t\r]/.test(v) ? `'${v}` : v;
+  return /[",\n\r]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+}
+
 /** Per-image scores as CSV (`image,psnr,ssim,deltaE2000`). */
 export function toCsv(images: readonly ImageScore[]): string {
-  const rows = images.map((s) => `${s.image},${s.psnr},${s.ssim},${s.deltaE2000}`);
+  const rows = images.map((s) => [s.image, s.psnr, s.ssim, s.deltaE2000].map(csvCell).join(","));
   return ["image,psnr,ssim,deltaE2000", ...rows].join("\n") + "\n";
 }
 
 /** Writes a file atomically (temp file + rename), so a failure never leaves a half-written file. */
-export async function writeFileAtomic(path: string, text: string): Promise<void> {
-  const tmp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID()}`);
-  await Deno.writeTextFile(tmp, text);
-  await Deno.rename(tmp, path);
+export async function writeFileAtomic(path: string, text: string | Uint8Array): Promise<void> {
+  await writeFilesAtomic([[path, text]]);
+}
+
+/**
+ * Writes several files as one step: every file goes to a temp file beside its destination first,
+ * and only when all are written are they renamed into place. A failure before the renames leaves
+ * every destination untouched and no temp file behind.
+ *
+ * @throws {InputError} naming the destination that could not be written
+ */
+export async function writeFilesAtomic(
+  files: readonly (readonly [string, string | Uint8Array])[],
+): Promise<void> {
+  const temps: [string, string][] = [];
+  try {
+    for (const [path, data] of files) {
+      const info = await Deno.stat(path).catch(() => undefined);
+      if (info && !info.isFile) throw new InputError(path, "exists and is not a regular file");
+      const tmp = join(dirname(path), `.${basename(path)}.tmp-${crypto.randomUUID()}`);
+      temps.push([tmp, path]);
+      try {
+        if (typeof data === "string") await Deno.writeTextFile(tmp, data);
+        else await Deno.writeFile(tmp, data);
+      } catch (e) {
+        throw new InputError(path, `cannot write: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    for (const [tmp, path] of temps) await Deno.rename(tmp, path);
+  } catch (e) {
+    for (const [tmp] of temps) await Deno.remove(tmp).catch(() => {});
+    throw e;
+  }
 }

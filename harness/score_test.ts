@@ -153,18 +153,18 @@ Deno.test("score CLI writes JSON and CSV, and bad inputs exit non-zero without t
     [["--pred", join(dir, "extra")], /1 images match no target: img_9/],
     [
       ["--pred", join(dir, "small")],
-      /small\/img_1.png: size 10×10 differs from target .*gt\/img_1.png 128×96/,
+      /small\/img_1.png: size 10×10 differs from the target.s 128×96/,
     ],
     [["--pred", join(dir, "corrupt")], /corrupt\/img_2.png: corrupt or truncated PNG/],
     [["--pred", join(dir, "evil.zip")], /evil.zip!..\/..\/img_0.png: unsafe entry name/],
     [["--pred", join(dir, "nope.zip")], /nope.zip: predictions not found/],
-    [["--pred", join(dir, "pred"), "--seed", "x"], /--seed: expected a non-negative integer/],
+    [["--pred", join(dir, "pred"), "--seed", "x"], /--seed: expected a whole number/],
     [[], /--pred: required/],
   ];
   for (const [args, re] of cases) {
     const full = args.includes("--pred") ? [...args, "--gt", join(dir, "gt"), "--out", out] : args;
     const r = await cli(full);
-    assert.equal(r.code, 1, `${args}: ${r.stderr}`);
+    assert.equal(r.code, 2, `${args}: ${r.stderr}`);
     assert.match(r.stderr, re);
   }
   assert.equal(await Deno.readTextFile(out), before);

@@ -54,8 +54,11 @@ export async function adminCommand(db: Db, args: string[]): Promise<string> {
   }
   const [a, b, c] = positionals;
   if (a === "token" && b === "create") {
+    if (values.team !== undefined && !TEAM_NAME.test(values.team)) {
+      throw new OptionError("--team", `team names must match ${TEAM_NAME}`);
+    }
     if (values.admin) return await createToken(db, { role: "admin", team: values.team });
-    if (!values.team || !TEAM_NAME.test(values.team)) {
+    if (!values.team) {
       throw new OptionError("--team", `a team name matching ${TEAM_NAME} is required`);
     }
     return await createToken(db, { team: values.team, dailyLimit: limit });

@@ -2,16 +2,18 @@
  * The leaderboard web app: pages per phase with charts, method and submission pages with
  * validation crops, a JSON/CSV API, and the token-protected submission endpoint that queues
  * scoring jobs in the store. Security: strict CSP (scripts from the app only), secure headers,
- * upload size limits, safe zip reading, escaped HTML, and no route that can read hidden targets.
+ * upload limits sized to the phase and checked while streaming, zips checked from their central
+ * directory only (no inflation on the request thread), every upload attempt charged to the team's
+ * quota, per-address request/upload/failed-auth throttling, 405s, escaped HTML, crops of uploads
+ * made by the scoring worker only, and no route that can read hidden targets.
  * @module
  */
 import { fileURLToPath as fromFileUrl } from "node:url";
 import { type Context, Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
 import { secureHeaders } from "hono/secure-headers";
 import { InputError } from "../harness/errors.ts";
-import { readZip, type ZipLimits } from "../harness/io/zip.ts";
+import type { ZipLimits } from "../harness/io/zip.ts";
 import { getRun } from "../harness/store/results.ts";
 import type { Db } from "../harness/store/types.ts";
 import {
@@ -22,10 +24,19 @@ import {
   submissionImageScores,
 } from "./board.ts";
 import { type BoardCache, createBoardCache, type RenderedBoard } from "./cache.ts";
-import { type CropKind, listValImages, renderCrop, runOutput, type ValFiles } from "./crops.ts";
+import { CropTimeoutError, renderCropInThread } from "./crop_thread.ts";
+import { type CropKind, listValImages, runOutput, type ValFiles } from "./crops.ts";
 import {
+  allowedMethods,
+  BodyError,
+  clientIp,
+  createRateLimiter,
+  type RateLimitOptions,
+} from "./guard.ts";
+import {
+  chargeUpload,
   enqueueSubmission,
-  getPayload,
+  getCrop,
   getSubmission,
   isRevealed,
   LimitError,
@@ -34,6 +45,8 @@ import {
   setRevealed,
   type Submission,
 } from "./queue.ts";
+import { type PhaseBudget, phaseBudget, targetDir } from "./scoring.ts";
+import { checkUpload, readUpload } from "./upload.ts";
 import { TEAM_NAME, type TokenOwner, verifyBearer } from "./tokens.ts";
 import { apiPage } from "./views/api.ts";
 import { leaderboardPage } from "./views/leaderboard.ts";
@@ -68,6 +81,17 @@ export interface AppOptions {
    * phase get a 503 with the reason instead of waiting in the queue forever. Default: all.
    */
   scorable?: ScorablePhases;
+  /** Requests per client address (default 600 per minute). */
+  requestLimit?: RateLimitOptions;
+  /** Upload attempts per client address (default 20 per minute). */
+  uploadLimit?: RateLimitOptions;
+  /**
+   * Failed authentications per client address before its authenticated requests get 429s
+   * (default 20 per 10 minutes).
+   */
+  authFailureLimit?: RateLimitOptions;
+  /** Time allowed for an upload's body to arrive, ms (default 120 000). */
+  bodyTimeoutMs?: number;
 }
 
 /** Request variables set by the auth middleware. */
@@ -77,6 +101,13 @@ const PHASES: readonly Phase[] = ["val", "test"];
 const NAME = TEAM_NAME;
 const CHART_VERSION = "4.6.1";
 const STATIC_MAX_AGE = "public, max-age=31536000, immutable";
+
+function pngResponse(c: Context, png: Uint8Array): Response {
+  return c.body(png as Uint8Array<ArrayBuffer>, 200, {
+    "content-type": "image/png",
+    "cache-control": "public, max-age=3600",
+  });
+}
 
 function phaseOf(v: string | undefined): Phase | undefined {
   return v === undefined
@@ -129,7 +160,30 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   let valImages: Promise<Map<string, ValFiles>> | undefined;
   const valList =
     () => (valImages ??= opts.dataDir ? listValImages(opts.dataDir) : Promise.resolve(new Map()));
-  const crops = new Map<string, Uint8Array>();
+  // Rendered crops of the server's own files; failures are cached too, so they do not repeat.
+  const crops = new Map<string, Uint8Array | null>();
+  const budgets = new Map<Phase, Promise<PhaseBudget | undefined>>();
+  const budgetOf = (phase: Phase) => {
+    if (!budgets.has(phase)) {
+      const dir = opts.dataDir;
+      budgets.set(
+        phase,
+        dir
+          ? targetDir(dir, phase).then((gt) => (gt ? phaseBudget(gt) : undefined))
+          : Promise.resolve(undefined),
+      );
+    }
+    return budgets.get(phase)!;
+  };
+  const perIp = createRateLimiter(opts.requestLimit ?? { max: 600, windowMs: 60_000 });
+  const uploads = createRateLimiter(opts.uploadLimit ?? { max: 20, windowMs: 60_000 });
+  const authFails = createRateLimiter(
+    opts.authFailureLimit ?? { max: 20, windowMs: 10 * 60_000 },
+  );
+  const tooMany = (c: Context, what: string) => {
+    c.header("retry-after", "60");
+    return c.json({ error: `too many ${what} from this address; try again later` }, 429);
+  };
 
   const rendered = (phase: Phase): Promise<RenderedBoard> =>
     cache.get(phase, async () => {
@@ -160,7 +214,13 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
       xFrameOptions: "DENY",
     }),
   );
+  app.use("*", async (c, next) => {
+    // /healthz stays exempt: it is what monitoring polls.
+    if (c.req.path !== "/healthz" && !perIp.hit(clientIp(c))) return tooMany(c, "requests");
+    await next();
+  });
   app.onError((err, c) => {
+    if (err instanceof BodyError) return c.json({ error: err.message }, err.status);
     if (err instanceof InputError) return c.json({ error: err.message }, 400);
     console.error(err);
     return c.json({ error: "internal error" }, 500);
@@ -171,7 +231,14 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
       ? c.html(notFoundPage(what).toString(), 404)
       : c.json({ error: what }, 404);
   const refused = refusedPhases(opts.scorable, opts.dataDir);
-  app.notFound((c) => notFound(c, "not found"));
+  app.notFound((c) => {
+    const allow = allowedMethods(app as unknown as Hono, c.req.path);
+    if (allow.length > 0 && !allow.includes(c.req.method)) {
+      c.header("allow", allow.join(", "));
+      return c.json({ error: `method ${c.req.method} not allowed here` }, 405);
+    }
+    return notFound(c, "not found");
+  });
 
   // --- static files: a fixed table, so no request path is ever joined into a file path.
   app.get("/static/:name", (c) => {
@@ -238,7 +305,9 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
     const revealed = await isRevealed(db, s.phase);
     const images = revealed && s.status === "done" ? await submissionImageScores(db, s.id) : [];
     const { board } = await rendered(s.phase);
-    const vals = s.phase === "val" && s.kind === "results" ? await valList() : new Map();
+    const vals = s.phase === "val" && s.kind === "results" && s.status === "done"
+      ? await valList()
+      : new Map();
     return {
       title: `${s.team}/${s.name}`,
       phase: s.phase,
@@ -260,49 +329,50 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   });
 
   // --- crops: validation only; the image name must be in the listing of the public val folders.
+  // Uploaded outputs are never decoded here: the scoring worker stored their crops when (and only
+  // when) the submission scored. The server's own files render in a thread with a time limit.
   app.get("/crops/:source/:id/:image/:kind", async (c) => {
     const { source, id, image } = c.req.param();
     const kind = c.req.param("kind").replace(/\.png$/, "") as CropKind;
     if (!["input", "output", "target"].includes(kind)) return c.json({ error: "not found" }, 404);
     const files = (await valList()).get(image);
     if (!files) return c.json({ error: "not a validation image" }, 404);
-    const key = `${source}\u0000${id}\u0000${image}\u0000${kind}`;
-    let png = crops.get(key);
-    if (!png) {
-      let output: Uint8Array | undefined;
-      if (source === "submission") {
-        const s = await getSubmission(db, id);
-        if (!s || s.phase !== "val" || s.kind !== "results") {
-          return c.json({ error: "not found" }, 404);
-        }
-        if (kind === "output") {
-          const payload = await getPayload(db, id);
-          const entry = payload &&
-            readZip(payload.bytes, "submission.zip", opts.zipLimits).find((e) =>
-              /\.(png|jpe?g)$/i.test(e.name) && e.name.split("/").pop()!.replace(/\.[^.]+$/, "") ===
-                image
-            );
-          output = entry?.data;
-        }
-      } else if (source === "method") {
-        const entry = (await rendered("val")).board.entries.find((e) => e.method === id && e.runId);
-        if (!entry) return c.json({ error: "unknown method" }, 404);
-        if (kind === "output") {
-          if (!opts.outputsDir) return c.json({ error: "no stored outputs" }, 404);
-          // The run comes from the store and the image from the val listing: no request text
-          // reaches the path.
-          output = await runOutput(db, opts.outputsDir, entry.runId!, image);
-        }
-      } else return c.json({ error: "not found" }, 404);
-      png = await renderCrop(kind, files, output);
-      if (!png) return c.json({ error: "no such crop" }, 404);
-      if (crops.size > 256) crops.delete(crops.keys().next().value!);
-      crops.set(key, png);
+    let key = `${kind}\u0000${image}`;
+    let output: Uint8Array | undefined;
+    if (source === "submission") {
+      const s = await getSubmission(db, id);
+      if (!s || s.phase !== "val" || s.kind !== "results" || s.status !== "done") {
+        return c.json({ error: "not found" }, 404);
+      }
+      if (kind === "output") {
+        const png = await getCrop(db, id, image);
+        return png ? pngResponse(c, png) : c.json({ error: "no such crop" }, 404);
+      }
+    } else if (source === "method") {
+      const entry = (await rendered("val")).board.entries.find((e) => e.method === id && e.runId);
+      if (!entry) return c.json({ error: "unknown method" }, 404);
+      if (kind === "output") {
+        if (!opts.outputsDir) return c.json({ error: "no stored outputs" }, 404);
+        key = `method\u0000${entry.runId}\u0000${image}`;
+        // The run comes from the store and the image from the val listing: no request text
+        // reaches the path.
+        if (!crops.has(key)) output = await runOutput(db, opts.outputsDir, entry.runId!, image);
+      }
+    } else return c.json({ error: "not found" }, 404);
+    if (!crops.has(key)) {
+      let png: Uint8Array | undefined;
+      try {
+        png = await renderCropInThread(kind, files, output);
+      } catch (e) {
+        console.error(`crop ${kind} ${image}: ${(e as Error).message}`);
+        // A slow machine may do better later; a failure would fail again.
+        if (e instanceof CropTimeoutError) return c.json({ error: "crop timed out" }, 503);
+      }
+      if (crops.size > 512) crops.delete(crops.keys().next().value!);
+      crops.set(key, png ?? null);
     }
-    return c.body(png as Uint8Array<ArrayBuffer>, 200, {
-      "content-type": "image/png",
-      "cache-control": "public, max-age=3600",
-    });
+    const png = crops.get(key);
+    return png ? pngResponse(c, png) : c.json({ error: "no such crop" }, 404);
   });
 
   // --- JSON / CSV API
@@ -365,8 +435,11 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   // --- authenticated routes: the token is checked before any body is read.
   const auth = (role: "team" | "admin") =>
     createMiddleware<Env>(async (c, next) => {
+      const ip = clientIp(c);
+      if (authFails.blocked(ip)) return tooMany(c, "failed authentications");
       const owner = await verifyBearer(db, c.req.header("authorization"));
       if (!owner) {
+        authFails.hit(ip);
         c.header("www-authenticate", 'Bearer realm="isp-bench"');
         return c.json({ error: "missing or invalid token" }, 401);
       }
@@ -385,68 +458,47 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
     });
     return c.json(await Promise.all(list.map(submissionJson)));
   });
-  app.post(
-    "/api/submissions",
-    auth("team"),
-    bodyLimit({
-      maxSize: maxUpload,
-      onError: (c) => c.json({ error: `upload larger than ${maxUpload} bytes` }, 413),
-    }),
-    async (c) => {
-      const owner = c.get("owner");
-      if (!owner.team) return c.json({ error: "this token belongs to no team" }, 403);
-      const phase = phaseOf(c.req.query("phase"));
-      if (!phase) return c.json({ error: "phase must be val or test" }, 400);
-      const why = refused.get(phase);
-      if (why) return c.json({ error: `cannot score ${phase} submissions: ${why}` }, 503);
-      const name = c.req.query("name") ?? "submission";
-      if (!NAME.test(name)) return c.json({ error: `name must match ${NAME}` }, 400);
-      const type = c.req.header("content-type") ?? "";
-      let bytes: Uint8Array;
-      let kind: "results" | "model" = "results";
-      let manifest: string | undefined;
-      if (type.startsWith("multipart/form-data")) {
-        const form = await c.req.parseBody();
-        const file = form["file"];
-        const model = form["model"];
-        if (file instanceof File) bytes = new Uint8Array(await file.arrayBuffer());
-        else if (model instanceof File) {
-          kind = "model";
-          bytes = new Uint8Array(await model.arrayBuffer());
-          const m = form["manifest"];
-          manifest = m instanceof File ? await m.text() : typeof m === "string" ? m : undefined;
-        } else return c.json({ error: "expected a 'file' (zip) or 'model' (onnx) field" }, 400);
-      } else if (/^application\/(zip|octet-stream|x-zip-compressed)/.test(type)) {
-        bytes = new Uint8Array(await c.req.arrayBuffer());
-      } else {
-        return c.json({ error: "send multipart/form-data or application/zip" }, 415);
-      }
-      if (bytes.length === 0) return c.json({ error: "empty upload" }, 400);
-      if (kind === "results") {
-        // Reject unsafe or bomb archives now, with the reason, rather than in the queue.
-        const entries = readZip(bytes, `${name}.zip`, opts.zipLimits);
-        if (!entries.some((e) => /\.(png|jpe?g)$/i.test(e.name))) {
-          throw new InputError(`${name}.zip`, "no PNG or JPEG images in the archive");
-        }
-      } else {
-        if (!manifest) return c.json({ error: "model submissions need a 'manifest' (JSON)" }, 400);
-        try {
-          JSON.parse(manifest);
-        } catch (e) {
-          throw new InputError("manifest.json", `not valid JSON (${(e as Error).message})`);
-        }
-      }
-      let id: string;
-      try {
-        id = await enqueueSubmission(db, { team: owner.team, phase, kind, name, bytes, manifest });
-      } catch (e) {
-        if (e instanceof LimitError) return c.json({ error: e.message }, 429);
-        throw e;
-      }
-      opts.onSubmitted?.(id);
-      return c.json({ id, status: "queued", url: `/submissions/${id}` }, 202);
-    },
-  );
+  app.post("/api/submissions", auth("team"), async (c) => {
+    const owner = c.get("owner");
+    if (!owner.team) return c.json({ error: "this token belongs to no team" }, 403);
+    if (!uploads.hit(clientIp(c))) return tooMany(c, "uploads");
+    const phase = phaseOf(c.req.query("phase"));
+    if (!phase) return c.json({ error: "phase must be val or test" }, 400);
+    const why = refused.get(phase);
+    if (why) return c.json({ error: `cannot score ${phase} submissions: ${why}` }, 503);
+    const name = c.req.query("name") ?? "submission";
+    if (!NAME.test(name)) return c.json({ error: `name must match ${NAME}` }, 400);
+    const type = c.req.header("content-type") ?? "";
+    const multipart = type.startsWith("multipart/form-data");
+    if (!multipart && !/^application\/(zip|octet-stream|x-zip-compressed)/.test(type)) {
+      return c.json({ error: "send multipart/form-data or application/zip" }, 415);
+    }
+    // Counted before the body is read: rejected and failed uploads use up the quota too.
+    try {
+      await chargeUpload(db, owner.team);
+    } catch (e) {
+      if (e instanceof LimitError) return c.json({ error: e.message }, 429);
+      throw e;
+    }
+    const budget = await budgetOf(phase);
+    const upload = await readUpload(c.req.raw, {
+      multipart,
+      maxUploadBytes: maxUpload,
+      budget,
+      timeoutMs: opts.bodyTimeoutMs ?? 120_000,
+    });
+    checkUpload(upload, name, budget?.zip ?? opts.zipLimits);
+    const id = await enqueueSubmission(db, {
+      team: owner.team,
+      phase,
+      name,
+      ...upload,
+      charged: true,
+    });
+    opts.onSubmitted?.(id);
+    return c.json({ id, status: "queued", url: `/submissions/${id}` }, 202);
+  });
+
   app.post("/api/admin/phases/:phase/reveal", auth("admin"), async (c) => {
     const phase = phaseOf(c.req.param("phase"));
     if (!phase) return c.json({ error: "phase must be val or test" }, 400);

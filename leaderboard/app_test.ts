@@ -210,9 +210,14 @@ withApp("upload size limit, path traversal and zip bombs are rejected", async (c
   // 40 MB of zeros deflate to ~40 kB: past the 2 MiB expansion limit of this app.
   const bomb = zipSync({ "valscene_0.png": new Uint8Array(40 * 2 ** 20) }, { level: 9 });
   assert.ok(bomb.length < 256 * 1024);
+  // Rejected uploads count: the daily limit (3) is used up by the three above.
+  const limited = await upload(c, bomb);
+  assert.equal(limited.status, 429);
+  assert.match((await limited.json()).error, /limit of 3 submissions per day/);
+  await c.db.run("UPDATE lb_teams SET daily_limit = 100 WHERE name = 'lab-x'");
   const b = await upload(c, bomb);
   assert.equal(b.status, 400);
-  assert.match((await b.json()).error, /expands past/);
+  assert.match((await b.json()).error, /declares \d+ bytes, over the \d+-byte limit/);
   const notZip = await upload(c, new TextEncoder().encode("hello"));
   assert.equal(notZip.status, 400);
   assert.equal(await c.db.get("SELECT id FROM lb_submissions"), undefined);

@@ -4,6 +4,7 @@
  * where a paired bootstrap does not separate two entries), and cached per phase.
  * @module
  */
+import { csvCell } from "../harness/score.ts";
 import { rankWithTies, sceneGroups } from "../harness/stats/bootstrap.ts";
 import type { Db, ImageScore, LeaderboardRow } from "../harness/store/types.ts";
 import { isRevealed, listSubmissions, type Phase } from "./queue.ts";
@@ -231,13 +232,8 @@ export function boardJson(board: Board): unknown[] {
   }));
 }
 
-function csvField(v: string | number | boolean): string {
-  const s = String(v);
-  // Quote anything a spreadsheet could split or interpret as a formula.
-  return /[",\n\r]|^[=+\-@\t]/.test(s) && typeof v === "string"
-    ? `"${s.replaceAll('"', '""')}"`
-    : s;
-}
+/** A CSV cell, escaped against spreadsheet formulas (see `csvCell`). */
+const csvField = csvCell;
 
 /** The board as CSV, one row per entry. */
 export function boardCsv(board: Board): string {

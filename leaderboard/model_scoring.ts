@@ -41,6 +41,18 @@ export function createModelScorer(limits: ModelLimits = {}): ModelScorer {
     const { openOnnxSubmission } = await import("../methods/onnx.ts");
     const dir = await Deno.makeTempDir({ prefix: "isp-bench-model-" });
     try {
+      return await scoreIn(dir);
+    } catch (e) {
+      // Messages go to the team: name their files, never the server's temporary folder.
+      if (e instanceof InputError) {
+        const strip = (t: string) => t.replaceAll(`${dir}/`, "").replaceAll(dir, ".");
+        throw new InputError(strip(e.file), strip(e.reason), { cause: e });
+      }
+      throw e;
+    } finally {
+      await Deno.remove(dir, { recursive: true });
+    }
+    async function scoreIn(dir: string) {
       const model = join(dir, "model.onnx");
       const manifest = join(dir, "manifest.json");
       await Deno.writeFile(model, payload.bytes);
@@ -82,8 +94,6 @@ export function createModelScorer(limits: ModelLimits = {}): ModelScorer {
       } finally {
         await m.dispose?.();
       }
-    } finally {
-      await Deno.remove(dir, { recursive: true });
     }
   };
 }

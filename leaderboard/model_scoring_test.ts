@@ -5,6 +5,7 @@ import { openSqlite } from "../harness/store/sqlite.ts";
 import { runPython } from "../harness/testing/python.ts";
 import { createApp } from "./app.ts";
 import { createModelScorer } from "./model_scoring.ts";
+import { createThreadedModelScorer } from "./model_thread.ts";
 import { getSubmission } from "./queue.ts";
 import { makeTinyDataset, migrateAll, targetLevels } from "./testing.ts";
 import { createToken } from "./tokens.ts";
@@ -60,7 +61,8 @@ Deno.test("model submission: ONNX run on val RAWs, scored like a PNG submission"
     });
     assert.equal(res.status, 202);
     const { id } = await res.json();
-    await processOneJob({ db, dataDir: ds.dir, scoreModel: createModelScorer() });
+    // The threaded scorer, as the server runs it (onnxruntime in a worker thread).
+    await processOneJob({ db, dataDir: ds.dir, scoreModel: createThreadedModelScorer() });
     const s = await getSubmission(db, id);
     assert.equal(s?.status, "done", s?.error ?? "");
     assert.equal(s?.kind, "model");
@@ -104,6 +106,37 @@ Deno.test("model submission: ONNX run on val RAWs, scored like a PNG submission"
     const s2 = await getSubmission(db, id2);
     assert.equal(s2?.status, "failed");
     assert.match(s2?.error ?? "", /model\.onnx/);
+  } finally {
+    await db.close();
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("a broken model's error names the team's files, never the server's temp folder", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "lb-model-" });
+  const db = openSqlite(join(dir, "db.sqlite"));
+  try {
+    await migrateAll(db);
+    const ds = await makeTinyDataset(join(dir, "data"), { val: 2 });
+    const token = await createToken(db, { team: "lab-m" });
+    const app = await createApp({ db, dataDir: ds.dir });
+    const form = new FormData();
+    form.append("model", new File([new Uint8Array([8, 1, 18, 0, 7, 7])], "m.onnx"));
+    form.append("manifest", JSON.stringify({ name: "broken", params: 1 }));
+    const res = await app.request("/api/submissions?phase=val&name=broken", {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}` },
+      body: form,
+    });
+    assert.equal(res.status, 202);
+    const { id } = await res.json();
+    await processOneJob({ db, dataDir: ds.dir, scoreModel: createModelScorer() });
+    const s = await getSubmission(db, id);
+    assert.equal(s?.status, "failed");
+    assert.ok(s?.error, "a message for the team");
+    // Was `/tmp/isp-bench-model-…/manifest.json: …` before the temp folder was stripped.
+    assert.match(s!.error!, /^manifest\.json: "description" must be a string/);
+    assert.doesNotMatch(s!.error!, /isp-bench-model-|\/tmp\//);
   } finally {
     await db.close();
     await Deno.remove(dir, { recursive: true });

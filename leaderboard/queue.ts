@@ -89,6 +89,35 @@ export interface NewSubmission {
   manifest?: string;
   /** Clock, for tests (default now). */
   now?: Date;
+  /** The upload was already counted by {@link chargeUpload} (default false: count it here). */
+  charged?: boolean;
+}
+
+/**
+ * Counts one upload attempt against the team's daily limit, before its body is read: failed and
+ * rejected uploads count too, so a team cannot make the server inflate or parse without bound.
+ *
+ * @throws {LimitError} when the team has used up today's uploads (or does not exist)
+ */
+export async function chargeUpload(db: Db, team: string, now = new Date()): Promise<void> {
+  await db.transaction((tx) => chargeDaily(tx, team, now));
+}
+
+async function chargeDaily(tx: Db, team: string, now: Date): Promise<void> {
+  const row = await tx.get<{ daily_limit: number }>(
+    "SELECT daily_limit FROM lb_teams WHERE name = $1",
+    [team],
+  );
+  if (!row) throw new LimitError(team, 0);
+  // One atomic upsert, so concurrent uploads of one team cannot both pass the check.
+  const c = await tx.get<{ count: number | bigint }>(
+    "INSERT INTO lb_daily (team, day, count) VALUES ($1, $2, 1) " +
+      "ON CONFLICT (team, day) DO UPDATE SET count = lb_daily.count + 1 RETURNING count",
+    [team, now.toISOString().slice(0, 10)],
+  );
+  if (Number(c?.count ?? Infinity) > Number(row.daily_limit)) {
+    throw new LimitError(team, Number(row.daily_limit));
+  }
 }
 
 /**
@@ -105,21 +134,7 @@ export async function enqueueSubmission(db: Db, s: NewSubmission): Promise<strin
   const iso = now.toISOString();
   const id = crypto.randomUUID();
   await db.transaction(async (tx) => {
-    const team = await tx.get<{ daily_limit: number }>(
-      "SELECT daily_limit FROM lb_teams WHERE name = $1",
-      [s.team],
-    );
-    if (!team) throw new LimitError(s.team, 0);
-    const day = iso.slice(0, 10);
-    // One atomic upsert, so concurrent uploads of one team cannot both pass the check.
-    const c = await tx.get<{ count: number | bigint }>(
-      "INSERT INTO lb_daily (team, day, count) VALUES ($1, $2, 1) " +
-        "ON CONFLICT (team, day) DO UPDATE SET count = lb_daily.count + 1 RETURNING count",
-      [s.team, day],
-    );
-    if (Number(c?.count ?? Infinity) > Number(team.daily_limit)) {
-      throw new LimitError(s.team, Number(team.daily_limit));
-    }
+    if (!s.charged) await chargeDaily(tx, s.team, now);
     await tx.run(
       "INSERT INTO lb_submissions (id, team, phase, kind, name, status, size_bytes, created_at) " +
         "VALUES ($1, $2, $3, $4, $5, 'queued', $6, $7)",
@@ -328,6 +343,19 @@ export async function getPayload(
     [id],
   );
   return r ? { bytes: new Uint8Array(r.bytes), manifest: r.manifest } : undefined;
+}
+
+/** A stored crop of a scored validation submission's output (PNG), or `undefined`. */
+export async function getCrop(
+  db: Db,
+  submissionId: string,
+  image: string,
+): Promise<Uint8Array | undefined> {
+  const r = await db.get<{ png: Uint8Array }>(
+    "SELECT png FROM lb_crops WHERE submission_id = $1 AND image = $2",
+    [submissionId, image],
+  );
+  return r ? new Uint8Array(r.png) : undefined;
 }
 
 /** Whether the organizer has revealed a phase's per-image results. */

@@ -89,4 +89,13 @@ const INIT_POSTGRES = INIT_SQLITE
  */
 export const LEADERBOARD_MIGRATIONS: readonly Migration[] = [
   { id: "leaderboard/001_init", sqlite: INIT_SQLITE, postgres: INIT_POSTGRES },
+  // Output crops are made by the scoring worker for valid validation submissions only, so the web
+  // server never decodes an uploaded image.
+  {
+    id: "leaderboard/002_crops",
+    sqlite: "CREATE TABLE lb_crops (submission_id TEXT NOT NULL, image TEXT NOT NULL, " +
+      "png BLOB NOT NULL, PRIMARY KEY (submission_id, image));",
+    postgres: "CREATE TABLE lb_crops (submission_id TEXT NOT NULL, image TEXT NOT NULL, " +
+      "png BYTEA NOT NULL, PRIMARY KEY (submission_id, image));",
+  },
 ];

@@ -7,6 +7,7 @@
 import { InputError } from "../harness/errors.ts";
 import type { ZipLimits } from "../harness/io/zip.ts";
 import { scoreResultZip, type SubmissionScores } from "./scoring.ts";
+import { runInThread, warmThread } from "./thread_pool.ts";
 
 /** Request to the thread. */
 interface Request {
@@ -15,6 +16,7 @@ interface Request {
   file: string;
   zipLimits?: ZipLimits;
   delayPerImageMs?: number;
+  cropImages?: readonly string[];
 }
 
 /** Answer of the thread. */
@@ -32,6 +34,13 @@ export interface ThreadOptions {
   delayPerImageMs?: number;
   /** Aborts the scoring (the thread is terminated). */
   signal?: AbortSignal;
+  /**
+   * Wall-clock limit in ms (default 600 000); past it the thread is terminated and the
+   * submission fails with a message saying so.
+   */
+  timeoutMs?: number;
+  /** Images whose output crops to make once scoring succeeded. */
+  cropImages?: readonly string[];
 }
 
 /**
@@ -42,41 +51,36 @@ export interface ThreadOptions {
  * const { summary } = await scoreZipInThread(bytes, "data/val/rgb", { file: "v1.zip" });
  * ```
  */
-export function scoreZipInThread(
+export async function scoreZipInThread(
   bytes: Uint8Array,
   gtDir: string,
   opts: ThreadOptions,
 ): Promise<SubmissionScores> {
-  const w = new Worker(import.meta.url, { type: "module" });
-  return new Promise<SubmissionScores>((resolve, reject) => {
-    const stop = () => {
-      w.terminate();
-      reject(opts.signal?.reason ?? new Error("scoring aborted"));
-    };
-    opts.signal?.addEventListener("abort", stop, { once: true });
-    w.onmessage = (ev: MessageEvent<Reply>) => {
-      opts.signal?.removeEventListener("abort", stop);
-      w.terminate();
-      const r = ev.data;
-      if (r.ok) resolve(r.scores);
-      else if (r.input) reject(new InputError(r.input.file, r.input.reason));
-      else reject(new Error(r.message));
-    };
-    w.onerror = (ev) => {
-      ev.preventDefault();
-      opts.signal?.removeEventListener("abort", stop);
-      w.terminate();
-      reject(new Error(`scoring thread failed: ${ev.message}`));
-    };
-    const req: Request = {
-      bytes,
-      gtDir,
-      file: opts.file,
-      zipLimits: opts.zipLimits,
-      delayPerImageMs: opts.delayPerImageMs,
-    };
-    w.postMessage(req);
+  const limit = opts.timeoutMs ?? 600_000;
+  const req: Request = {
+    bytes,
+    gtDir,
+    file: opts.file,
+    zipLimits: opts.zipLimits,
+    delayPerImageMs: opts.delayPerImageMs,
+    cropImages: opts.cropImages,
+  };
+  const r = await runInThread<Request, Reply>(import.meta.url, req, {
+    timeoutMs: limit,
+    onTimeout: () =>
+      new InputError(opts.file, `scoring took longer than ${limit / 1000} s and was stopped`),
+    signal: opts.signal,
+    // Several worker loops may share a process (tests, small servers).
+    maxThreads: 4,
   });
+  if (r.ok) return r.scores;
+  if (r.input) throw new InputError(r.input.file, r.input.reason);
+  throw new Error(r.message);
+}
+
+/** Starts an idle scoring thread now, so the first job does not pay for starting one. */
+export function warmScoringThread(): void {
+  warmThread(import.meta.url);
 }
 
 // Inside the worker thread: score and answer once.
@@ -91,6 +95,7 @@ if (!(globalThis as { document?: unknown }).document && "WorkerGlobalScope" in g
       const scores = await scoreResultZip(q.bytes, q.gtDir, {
         file: q.file,
         zipLimits: q.zipLimits,
+        cropImages: q.cropImages,
         onImage: q.delayPerImageMs
           ? () => new Promise((r) => setTimeout(r, q.delayPerImageMs))
           : undefined,

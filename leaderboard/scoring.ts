@@ -7,7 +7,9 @@
  */
 import { join } from "node:path";
 import { InputError } from "../harness/errors.ts";
+import { decodeImage, encodePng, imageHeader } from "../harness/io/image.ts";
 import type { ZipLimits } from "../harness/io/zip.ts";
+import { centreCrop } from "./crops.ts";
 import { imageFilesOfDir, imageFilesOfZip, scoreMatched, summarize } from "../harness/score.ts";
 import type { ImageScore } from "../harness/store/types.ts";
 import type { Phase, SubmissionSummary } from "./queue.ts";
@@ -34,6 +36,41 @@ export interface SubmissionScores {
   readonly images: ImageScore[];
   /** Means with bootstrap intervals (fixed seed). */
   readonly summary: SubmissionSummary;
+  /** Centre crops (PNG) of the predictions named in `cropImages`, made once scoring succeeded. */
+  readonly crops?: { image: string; png: Uint8Array }[];
+}
+
+/** Upload limits of a phase, derived from its targets. */
+export interface PhaseBudget {
+  /** Number of targets. */
+  readonly images: number;
+  /** Largest upload, bytes (compressed). */
+  readonly uploadBytes: number;
+  /** Limits on the upload's expansion. */
+  readonly zip: Required<ZipLimits>;
+}
+
+/**
+ * Upload limits sized to a phase: one prediction per target, each at most as large as a 16-bit
+ * RGBA PNG of its target's size stored without compression (the largest honest encoding), plus
+ * 1 MiB for a readme and folder entries. Sizes are read from the targets' headers.
+ */
+export async function phaseBudget(gtDir: string): Promise<PhaseBudget> {
+  const files = await serverSide(() => imageFilesOfDir(gtDir));
+  let largest = 0;
+  let total = 0;
+  for (const f of files.values()) {
+    const { width, height } = await serverSide(async () => imageHeader(await f.bytes(), f.file));
+    const bytes = width * height * 8 + height + 65_536;
+    largest = Math.max(largest, bytes);
+    total += bytes;
+  }
+  const slack = 2 ** 20;
+  return {
+    images: files.size,
+    uploadBytes: total + slack,
+    zip: { maxEntries: 2 * files.size + 16, maxEntryBytes: largest, maxTotalBytes: total + slack },
+  };
 }
 
 /** Options of {@link scoreResultZip}. */
@@ -44,6 +81,10 @@ export interface ScoreZipOptions {
   zipLimits?: ZipLimits;
   /** Called between images so a long job can heartbeat and let other work run. */
   onImage?: (done: number, total: number) => Promise<void> | void;
+  /** Images whose output crops to make once scoring succeeded (validation only). */
+  cropImages?: readonly string[];
+  /** Crop side in pixels (default 192). */
+  cropSize?: number;
 }
 
 /**
@@ -87,7 +128,14 @@ export async function scoreResultZip(
     readTarget: serverSide,
     onImage: opts.onImage,
   });
-  return { images, summary: summaryOf(images, pixels, 0, 0) };
+  const crops: { image: string; png: Uint8Array }[] = [];
+  for (const image of opts.cropImages ?? []) {
+    const p = pred.get(image);
+    if (!p) continue;
+    const img = await decodeImage(await p.bytes(), p.file);
+    crops.push({ image, png: encodePng(centreCrop(img, opts.cropSize ?? 192)) });
+  }
+  return { images, summary: summaryOf(images, pixels, 0, 0), crops };
 }
 
 /** Aggregates per-image scores into a stored summary. */

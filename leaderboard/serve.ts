@@ -4,10 +4,12 @@
  * ```sh
  * npx -y deno@2.9.6 task serve [--port 8000] [--host 127.0.0.1] [--db out/results.sqlite]
  *   [--data DATASET] [--outputs DIR] [--no-worker] [--max-upload-mb 64] [--cache-ttl-ms 5000]
+ *   [--requests-per-minute 600]
  * ```
  * With a PostgreSQL `--db`, more workers can run elsewhere (`leaderboard/worker.ts`).
  * @module
  */
+import { printable } from "../harness/text.ts";
 import { OptionError } from "../harness/errors.ts";
 import { migrate } from "../harness/store/migrate.ts";
 import { openDb } from "../harness/store/open.ts";
@@ -15,7 +17,9 @@ import { RESULTS_MIGRATIONS } from "../harness/store/results.ts";
 import type { Db } from "../harness/store/types.ts";
 import { createApp } from "./app.ts";
 import { createBoardCache } from "./cache.ts";
-import { createModelScorer } from "./model_scoring.ts";
+import { warmCropThread } from "./crop_thread.ts";
+import { warmScoringThread } from "./score_thread.ts";
+import { createThreadedModelScorer } from "./model_thread.ts";
 import { storeResults } from "./results.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
 import { startWorker, type WorkerHandle } from "./worker.ts";
@@ -42,6 +46,13 @@ export interface ServeOptions {
   maxUploadBytes?: number;
   /** Board cache TTL, ms (default 5000). */
   cacheTtlMs?: number;
+  /**
+   * Requests per minute per client address (default 600; 0 turns the limit off, e.g. for load
+   * benches, or behind a proxy that limits and makes every client look alike).
+   */
+  requestsPerMinute?: number;
+  /** Time allowed for an upload's body to arrive, ms (default 120 000). */
+  bodyTimeoutMs?: number;
   /** Called with the bound port once listening. */
   onListen?: (port: number) => void;
   /** Phases with targets; others refuse submissions with a 503 (default: found in `dataDir`). */
@@ -79,13 +90,20 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
     // Without a local worker, workers elsewhere (with their own data) score: accept every phase.
     scorable: opts.scorable ??
       ((opts.worker ?? true) ? await scorablePhases(opts.dataDir) : undefined),
+    requestLimit: opts.requestsPerMinute === 0
+      ? { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 }
+      : { max: opts.requestsPerMinute ?? 600, windowMs: 60_000 },
+    bodyTimeoutMs: opts.bodyTimeoutMs,
   });
+  // Threads start now: starting one later would pause request handling for ~0.1 s.
+  if (opts.dataDir) warmCropThread();
   if ((opts.worker ?? true) && opts.dataDir) {
+    warmScoringThread();
     worker = startWorker({
       db: opts.db,
       dataDir: opts.dataDir,
       pollMs: opts.pollMs,
-      scoreModel: createModelScorer(),
+      scoreModel: createThreadedModelScorer(),
       onDone: () => cache.invalidate(),
       log: (l) => console.error(`[worker] ${l}`),
     });
@@ -128,6 +146,7 @@ Options:
   --no-worker          do not score here (workers elsewhere: leaderboard/worker.ts, PostgreSQL)
   --max-upload-mb N    largest upload in MiB (default 64)
   --cache-ttl-ms N     leaderboard page cache lifetime in ms (default 5000)
+  --requests-per-minute N  requests per client address and minute (default 600; 0: no limit)
   --help               this text`;
 
 async function main(args: string[]): Promise<void> {
@@ -144,14 +163,16 @@ async function main(args: string[]): Promise<void> {
       "no-worker": { type: "boolean", default: false },
       "max-upload-mb": { type: "string", default: "64" },
       "cache-ttl-ms": { type: "string", default: "5000" },
+      "requests-per-minute": { type: "string", default: "600" },
     },
   });
   const values = v as Record<string, string | undefined> & { "no-worker"?: boolean };
-  let port = 0, mb = 0, ttl = 0;
+  let port = 0, mb = 0, ttl = 0, rpm = 0;
   try {
     port = intOption(values.port, "--port", { min: 0, max: 65535 });
     mb = intOption(values["max-upload-mb"], "--max-upload-mb", { max: 1 << 20 });
     ttl = intOption(values["cache-ttl-ms"], "--cache-ttl-ms", { min: 0 });
+    rpm = intOption(values["requests-per-minute"], "--requests-per-minute", { min: 0 });
   } catch (e) {
     if (!(e instanceof OptionError)) throw e;
     cliFail("serve", e.message);
@@ -181,6 +202,7 @@ async function main(args: string[]): Promise<void> {
     maxUploadBytes: mb * 2 ** 20,
     cacheTtlMs: ttl,
     scorable,
+    requestsPerMinute: rpm,
     onListen: (p) => console.log(`leaderboard on http://${values.host}:${p}/`),
   });
   const stop = async () => {
@@ -192,4 +214,10 @@ async function main(args: string[]): Promise<void> {
   Deno.addSignalListener("SIGTERM", stop);
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) {
+  // A user's mistake (bad option, unreachable store) is one line and exit 2, never a stack trace.
+  await main(Deno.args).catch((e) => {
+    console.error(`error: ${printable(String((e as Error)?.message ?? e))}`);
+    Deno.exit(2);
+  });
+}

@@ -44,7 +44,8 @@ export const TEAM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
  */
 export async function createToken(db: Db, opts: CreateTokenOptions = {}): Promise<string> {
   const role = opts.role ?? "team";
-  if (role === "team" && (!opts.team || !TEAM_NAME.test(opts.team))) {
+  // Every token's team is validated, organizer tokens included: names reach pages, URLs and CSV.
+  if ((role === "team" || opts.team !== undefined) && (!opts.team || !TEAM_NAME.test(opts.team))) {
     throw new RangeError(`team name '${opts.team ?? ""}' must match ${TEAM_NAME}`);
   }
   const bytes = crypto.getRandomValues(new Uint8Array(32));

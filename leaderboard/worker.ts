@@ -11,6 +11,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { printable } from "../harness/text.ts";
 import { InputError } from "../harness/errors.ts";
 import type { ZipLimits } from "../harness/io/zip.ts";
 import { migrate } from "../harness/store/migrate.ts";
@@ -27,16 +28,22 @@ import {
   LeaseLostError,
   type Submission,
 } from "./queue.ts";
-import { createModelScorer } from "./model_scoring.ts";
+import { createThreadedModelScorer } from "./model_thread.ts";
 import { LEADERBOARD_MIGRATIONS } from "./schema.ts";
+import { listValImages } from "./crops.ts";
 import { scoreZipInThread } from "./score_thread.ts";
-import { type SubmissionScores, targetDir } from "./scoring.ts";
+import { phaseBudget, type SubmissionScores, targetDir } from "./scoring.ts";
 
 /** Scores a model submission (an ONNX file + manifest) on a phase; plugged in by the caller. */
 export type ModelScorer = (
   sub: Submission,
   payload: { bytes: Uint8Array; manifest: string | null },
-  opts: { dataDir: string; onImage: () => Promise<void> },
+  opts: {
+    dataDir: string;
+    onImage: () => Promise<void>;
+    /** Aborted when the job's lease is lost (a threaded scorer terminates its thread). */
+    signal?: AbortSignal;
+  },
 ) => Promise<SubmissionScores>;
 
 /** Settings of a worker. */
@@ -53,8 +60,10 @@ export interface WorkerOptions {
   pollMs?: number;
   /** Claims per job before giving up (default 3). */
   maxAttempts?: number;
-  /** Limits on result zips. */
+  /** Limits on result zips (default: sized to the phase's targets, see `phaseBudget`). */
   zipLimits?: ZipLimits;
+  /** Wall-clock limit of scoring one result zip, ms (default 600 000). */
+  timeoutMs?: number;
   /** Scorer of model submissions (without one they fail with a clear message). */
   scoreModel?: ModelScorer;
   /** Called after a job's results are committed. */
@@ -120,14 +129,21 @@ export async function processOneJob(opts: WorkerOptions): Promise<boolean> {
     if (!gt) throw new InputError(sub.phase, "this phase has no targets on the scoring machine");
     let scores: SubmissionScores;
     if (sub.kind === "results") {
+      const vals = sub.phase === "val" ? await listValImages(opts.dataDir) : new Map();
       scores = await scoreZipInThread(payload.bytes, gt, {
         file: `${sub.name}.zip`,
-        zipLimits: opts.zipLimits,
+        zipLimits: opts.zipLimits ?? (await phaseBudget(gt)).zip,
         delayPerImageMs: opts.delayPerImageMs,
         signal: lease.signal,
+        timeoutMs: opts.timeoutMs,
+        cropImages: [...vals.keys()].sort().slice(0, 4),
       });
     } else if (opts.scoreModel) {
-      scores = await opts.scoreModel(sub, payload, { dataDir: opts.dataDir, onImage });
+      scores = await opts.scoreModel(sub, payload, {
+        dataDir: opts.dataDir,
+        onImage,
+        signal: lease.signal,
+      });
     } else {
       throw new InputError(`${sub.name}.onnx`, "model submissions are not enabled on this server");
     }
@@ -141,6 +157,13 @@ export async function processOneJob(opts: WorkerOptions): Promise<boolean> {
           [sub.id, s.image, s.psnr, s.ssim, s.deltaE2000, s.psnrCapped ? 1 : 0],
         );
       }
+      for (const c of scores.crops ?? []) {
+        await tx.run(
+          "INSERT INTO lb_crops (submission_id, image, png) VALUES ($1, $2, $3) " +
+            "ON CONFLICT (submission_id, image) DO NOTHING",
+          [sub.id, c.image, c.png],
+        );
+      }
       await completeJob(tx, job, owner, scores.summary);
     });
     opts.log?.(`done ${job.id}`);
@@ -151,8 +174,11 @@ export async function processOneJob(opts: WorkerOptions): Promise<boolean> {
       opts.log?.(`lost ${job.id}`);
       return true;
     }
-    // Only input errors are the team's to read; anything else may name server paths.
-    const msg = e instanceof InputError ? e.message : "internal scoring error (see the server log)";
+    // Only input errors are the team's to read; anything else may name server paths, and even an
+    // input error is stripped of the dataset's location.
+    const msg = e instanceof InputError
+      ? e.message.replaceAll(opts.dataDir, "<data>")
+      : "internal scoring error (see the server log)";
     opts.log?.(`failed ${job.id}: ${e instanceof InputError ? msg : (e as Error).stack}`);
     await failJob(opts.db, job, owner, msg);
   }
@@ -235,7 +261,7 @@ Options:
     leaseMs: Number(values["lease-ms"]),
     pollMs: Number(values["poll-ms"]),
     delayPerImageMs: Number(values["delay-per-image-ms"]),
-    scoreModel: createModelScorer(),
+    scoreModel: createThreadedModelScorer(),
     log: (l) => console.log(l),
   });
   const stop = async () => {
@@ -248,4 +274,10 @@ Options:
   console.log(`worker ready`);
 }
 
-if (import.meta.main) await main(Deno.args);
+if (import.meta.main) {
+  // A user's mistake (bad option, unreachable store) is one line and exit 2, never a stack trace.
+  await main(Deno.args).catch((e) => {
+    console.error(`error: ${printable(String((e as Error)?.message ?? e))}`);
+    Deno.exit(2);
+  });
+}

@@ -44,7 +44,7 @@ const DEFAULT_EXIT: CliExit = {
  * ```ts
  * const { values } = parseCli({
  *   name: "bench:cnn",
- *   usage: "usage: deno task bench:cnn [--steps N (default 10)]",
+ *   usage: "usage: npx -y deno@2.9.6 task bench:cnn [--steps N (default 10)]",
  *   options: { steps: { type: "string", default: "10" } },
  * });
  * ```

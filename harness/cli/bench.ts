@@ -16,14 +16,16 @@ import { reportHtml } from "../report/html.ts";
 import { resultsJson } from "../report/json.ts";
 import { checkOrdering } from "../report/ordering.ts";
 import { leaderboardTable } from "../report/table.ts";
+import { writeFilesAtomic } from "../score.ts";
 import { leaderboard, openResultsDb } from "../store/results.ts";
 import { fixturesDir } from "../../fixtures/build.ts";
-import type { LeaderboardRow } from "../store/types.ts";
+import type { Db, LeaderboardRow } from "../store/types.ts";
+import { printable } from "../text.ts";
 
 /** Methods left out of the default run: `onnx` needs a model file. */
 export const NOT_BY_DEFAULT: readonly string[] = ["onnx"];
 
-const USAGE = `Usage: deno task bench [options]
+const USAGE = `usage: npx -y deno@2.9.6 task bench [options]
 
 Runs the benchmark protocol and prints the leaderboard. With no options: builds the small
 fixtures into <out>/fixtures/small-seed0 (if absent), runs every registered method except
@@ -46,7 +48,24 @@ Options:
                        render it with the onnx method, or submit it to a leaderboard)
   --no-progress        no progress bars
   --help               this text
+
+The ordering check (known relations between the methods' scores) applies to fixture datasets
+built by \`deno task fixtures\` (recognised by their dataset.json); on other data it is reported
+as skipped and never fails the run.
+
+Exit codes:
+  0  every run succeeded (and the ordering check passed or was skipped)
+  1  a run or its scoring failed (listed as FAILED), or an unexpected error
+  2  usage or bad input: unknown option or method, bad value, missing dataset, unusable
+     --out/--json/--db
+  3  the ordering check failed on a fixture dataset
 `;
+
+/** True for datasets written by the fixture builder, whose dataset.json says so. */
+export function isFixtureDataset(meta: Readonly<Record<string, unknown>>): boolean {
+  return typeof meta.name === "string" && meta.name.startsWith("isp-bench-fixtures-") &&
+    typeof meta.preset === "string" && typeof meta.layoutVersion === "number";
+}
 
 /** Where the bench writes text (injectable for tests). */
 export interface BenchIo {
@@ -84,8 +103,8 @@ async function exists(path: string): Promise<boolean> {
 }
 
 /**
- * Runs the bench with command-line `args`; returns the exit code (0 ok, 1 ordering check FAIL,
- * 2 bad options or input).
+ * Runs the bench with command-line `args`; returns the exit code (0 ok, 1 a run failed or an
+ * unexpected error, 2 bad options or input, 3 ordering check failed on fixtures).
  * @example
  * ```ts
  * Deno.exit(await bench(["--methods", "classical,color-transfer", "--seeds", "2"]));
@@ -100,7 +119,38 @@ export async function bench(args: readonly string[], io: BenchIo = defaultIo): P
       io.stderr(`error: ${(e as Error).message}\n`);
       return 2;
     }
-    throw e;
+    // Not the user's mistake: one line, no stack (ISP_BENCH_DEBUG=1 shows it).
+    io.stderr(`error: unexpected failure: ${printable(String((e as Error)?.message ?? e))}\n`);
+    if (Deno.env.get("ISP_BENCH_DEBUG")) io.stderr(`${(e as Error)?.stack}\n`);
+    return 1;
+  }
+}
+
+/** Refuses an output file that cannot be written, before any run starts. */
+async function checkOutputFile(option: string, path: string): Promise<void> {
+  const info = await Deno.stat(path).catch(() => undefined);
+  if (info && !info.isFile) throw new OptionError(option, `${path} is not a regular file`);
+  const dir = path.includes("/") ? path.slice(0, path.lastIndexOf("/")) || "/" : ".";
+  if (!(await Deno.stat(dir).catch(() => undefined))?.isDirectory) {
+    throw new OptionError(option, `folder ${dir} does not exist`);
+  }
+  const probe = join(dir, `.isp-bench-probe-${crypto.randomUUID()}`);
+  try {
+    await Deno.writeTextFile(probe, "");
+    await Deno.remove(probe);
+  } catch (e) {
+    throw new OptionError(option, `cannot write in ${dir}: ${(e as Error).message}`);
+  }
+}
+
+/** Opens the results store, turning its failures into an error about `--db`. */
+async function openStore(url: string): Promise<Db> {
+  try {
+    return await openResultsDb(url);
+  } catch (e) {
+    // The URL may hold a password: show the scheme and host only.
+    const shown = url.replace(/\/\/[^@/]*@/, "//…@");
+    throw new OptionError("--db", `cannot open ${shown}: ${printable((e as Error).message)}`);
   }
 }
 
@@ -137,6 +187,9 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
     throw new OptionError("--profile", `expected fast or default, got '${profile}'`);
   }
   const registry = withPlugins(listMethods(), await loadPlugins(values.plugin ?? []));
+  if (values.methods !== undefined && values.methods.trim() === "") {
+    throw new OptionError("--methods", "empty list (omit --methods to run the default set)");
+  }
   const names = values.methods
     ? values.methods.split(",").map((s) => s.trim()).filter(Boolean)
     : registry.map((e) => e.method.name).filter((n) => !NOT_BY_DEFAULT.includes(n));
@@ -152,18 +205,26 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
     return { method: e.method, options };
   });
 
-  let dataDir = values.data;
-  if (!dataDir) {
-    dataDir = fixturesDir("small", 0, "crops", out);
-    if (!(await exists(join(dataDir, "train")))) {
-      io.stderr(`building the small fixtures into ${dataDir} …\n`);
-      const { buildFixtures } = await import("../../fixtures/build.ts");
-      await buildFixtures({ out: dataDir, seed: 0, preset: "small" });
-    }
-  }
-  const dataset = await openDataset(dataDir);
-  const db = await openResultsDb(values.db ?? join(out, "results.sqlite"));
   try {
+    await Deno.mkdir(join(out, "report"), { recursive: true });
+  } catch (e) {
+    throw new OptionError("--out", `cannot create ${join(out, "report")}: ${(e as Error).message}`);
+  }
+  await checkOutputFile("--out", join(out, "report", "results.json"));
+  if (values.json) await checkOutputFile("--json", values.json);
+  // The store first: a bad --db fails in a second, not after building fixtures.
+  const db = await openStore(values.db ?? join(out, "results.sqlite"));
+  try {
+    let dataDir = values.data;
+    if (!dataDir) {
+      dataDir = fixturesDir("small", 0, "crops", out);
+      if (!(await exists(join(dataDir, "train")))) {
+        io.stderr(`building the small fixtures into ${dataDir} …\n`);
+        const { buildFixtures } = await import("../../fixtures/build.ts");
+        await buildFixtures({ out: dataDir, seed: 0, preset: "small" });
+      }
+    }
+    const dataset = await openDataset(dataDir);
     const t0 = performance.now();
     const result = await runProtocol({
       dataset,
@@ -193,25 +254,34 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
     }
     const failed = result.outcomes.filter((o) => o.status === "failed").map((o) => o.run);
     for (const f of failed) {
-      io.stdout(`FAILED ${f.method} ${f.phase} seed ${f.seed}: ${f.error}\n`);
+      io.stdout(printable(`FAILED ${f.method} ${f.phase} seed ${f.seed}: ${f.error}`) + "\n");
     }
     const checkPhase = phases.has("test") ? "test" : "val";
-    const check = checkOrdering(phases.get(checkPhase) ?? []);
+    const fixture = isFixtureDataset(dataset.meta);
+    const check = fixture
+      ? checkOrdering(phases.get(checkPhase) ?? [])
+      : { status: "SKIPPED", details: ["not a fixture dataset (no fixture dataset.json)"] };
     const checkLine = `ordering check (${checkPhase}): ${check.status}`;
     io.stdout(`\n${checkLine}\n${check.details.map((d) => `  ${d}\n`).join("")}`);
 
     const rows = [...phases.values()].flat();
     const report = join(out, "report");
-    await Deno.mkdir(report, { recursive: true });
     const json = JSON.stringify(resultsJson(rows), null, 2) + "\n";
-    await Deno.writeTextFile(join(report, "results.json"), json);
-    if (values.json) await Deno.writeTextFile(values.json, json);
+    const files: [string, string | Uint8Array][] = [[join(report, "results.json"), json]];
+    if (values.json) files.push([values.json, json]);
     let chart: string | undefined;
     if (rows.length > 0) {
-      await writePsnrChart(join(report, "psnr.png"), phases);
+      // Drawn to a temp file, then written with the others: all report files change together.
+      const tmp = join(report, `.psnr.png.draw-${crypto.randomUUID()}`);
+      try {
+        await writePsnrChart(tmp, phases);
+        files.push([join(report, "psnr.png"), await Deno.readFile(tmp)]);
+      } finally {
+        await Deno.remove(tmp).catch(() => {});
+      }
       chart = "psnr.png";
     }
-    await Deno.writeTextFile(
+    files.push([
       join(report, "index.html"),
       reportHtml({
         title: "isp-bench results",
@@ -223,7 +293,12 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
         notes: [checkLine, ...check.details],
         generatedAt: new Date().toISOString(),
       }),
-    );
+    ]);
+    try {
+      await writeFilesAtomic(files);
+    } catch (e) {
+      throw new OptionError("--out/--json", (e as Error).message);
+    }
     const secs = ((performance.now() - t0) / 1000).toFixed(1);
     io.stdout(
       outputsSummary({
@@ -237,7 +312,8 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
         seconds: secs,
       }),
     );
-    return check.status === "FAIL" ? 1 : 0;
+    if (failed.length > 0) return 1;
+    return check.status === "FAIL" ? 3 : 0;
   } finally {
     await db.close();
   }

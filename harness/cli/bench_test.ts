@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { readImage } from "../io/image.ts";
 import { writeTinyDataset } from "../protocol/testing.ts";
 import { leaderboard, openResultsDb } from "../store/results.ts";
-import { bench } from "./bench.ts";
+import { bench, isFixtureDataset } from "./bench.ts";
 
 function capture() {
   const out: string[] = [];
@@ -104,13 +104,45 @@ Deno.test("bench: bad options exit 2 with a clear message; --help prints usage",
     [["--opt", "classical.gamma=abc"], /--opt classical.gamma: expected a number/],
     [["--bogus"], /bogus/],
     [["--data", "/nonexistent/dir", "--methods", "classical"], /dataset folder does not exist/],
+    [["--methods", ""], /--methods: empty list/],
+    [["--methods", "classical", "--out", "/proc/version"], /--out: cannot create/],
+    [["--methods", "classical", "--json", "/nonexistent/x.json"], /--json: folder .* not exist/],
+    [["--methods", "classical", "--db", "/proc/version"], /--db: cannot open/],
+    [
+      ["--methods", "classical", "--db", "postgres://u:secret@127.0.0.1:1/x"],
+      /--db: cannot open postgres:\/\/…@127\.0\.0\.1:1\/x/,
+    ],
   ];
+  const out = await Deno.makeTempDir({ prefix: "isp-bench-bad-" });
   for (const [args, re] of cases) {
     const c = capture();
-    assert.equal(await bench(args, c.io), 2, args.join(" "));
+    const full = args.includes("--out") ? args : [...args, "--out", out];
+    assert.equal(await bench(full, c.io), 2, `${args.join(" ")}: ${c.stderr()}`);
     assert.match(c.stderr(), re);
+    assert.doesNotMatch(c.stderr(), /secret|\n\s+at /);
   }
+  await Deno.remove(out, { recursive: true });
   const h = capture();
   assert.equal(await bench(["--help"], h.io), 0);
   assert.match(h.stdout(), /--methods a,b/);
+});
+
+Deno.test("bench: a failed run exits 1; the ordering check applies to fixture datasets only", async () => {
+  assert.equal(
+    isFixtureDataset({ name: "isp-bench-fixtures-small-seed0", preset: "small", layoutVersion: 2 }),
+    true,
+  );
+  assert.equal(isFixtureDataset({ name: "my-data", preset: "small", layoutVersion: 2 }), false);
+  assert.equal(isFixtureDataset({}), false);
+  const dir = await Deno.makeTempDir({ prefix: "isp-bench-fail-" });
+  try {
+    await writeTinyDataset(join(dir, "data"));
+    const c = capture();
+    const args = ["--data", join(dir, "data"), "--out", join(dir, "out"), "--no-progress"];
+    assert.equal(await bench([...args, "--methods", "classical,onnx"], c.io), 1, c.stderr());
+    assert.match(c.stdout(), /FAILED onnx/);
+    assert.match(c.stdout(), /ordering check \(test\): SKIPPED\n {2}not a fixture dataset/);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

@@ -10,7 +10,7 @@ import { FORMATS, type ImportFormat } from "../import/formats.ts";
 import { importDataset } from "../import/build.ts";
 import { createProgress, type Progress } from "../progress.ts";
 
-const USAGE = `Usage: deno task import --format FORMAT --in DIR --out DIR [options]
+const USAGE = `usage: npx -y deno@2.9.6 task import --format FORMAT --in DIR --out DIR [options]
 
 Builds an isp-bench dataset folder: packed RAW tiles (H, W, 4) uint16, target tiles at twice the
 size, dataset.json (CFA, per-channel black, white, bit depth, white balance and colour matrix

@@ -28,7 +28,7 @@ import { cameraPipeline } from "../../methods/lib/isp/camera.ts";
 import { preIsp } from "../../methods/lib/isp/preisp.ts";
 import { openSession, runRaw } from "../../methods/lib/onnx/runtime.ts";
 
-const USAGE = `Usage: deno task render --in FILE|DIR --out FILE|DIR [options]
+const USAGE = `usage: npx -y deno@2.9.6 task render --in FILE|DIR --out FILE|DIR [options]
 
 Renders camera RAW files (DNG, CR2, NEF, ARW, Bayer RAF, … read by LibRaw) or packed .npy RAW
 (levels and camera metadata from the dataset.json found beside or above it) to 8-bit sRGB PNG.

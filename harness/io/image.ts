@@ -7,6 +7,7 @@
  * @module
  */
 import { decode as decodePngRaw, encode as encodePngRaw } from "fast-png";
+import { Inflate } from "fflate";
 import decodeJpegWasm from "@jsquash/jpeg/decode.js";
 import { InputError } from "../errors.ts";
 import type { RgbImage } from "../types.ts";
@@ -16,6 +17,27 @@ export const MAX_MEGAPIXELS = 100;
 
 /** Bit depth for PNG output. */
 export type PngDepth = 8 | 16;
+
+/** What an image file's header declares, read without decoding any pixel. */
+export interface ImageHeader {
+  /** Container format, sniffed from the content. */
+  readonly format: "png" | "jpeg";
+  /** Declared width in pixels. */
+  readonly width: number;
+  /** Declared height in pixels. */
+  readonly height: number;
+}
+
+/** Options of {@link decodeImage}. */
+export interface DecodeOptions {
+  /**
+   * Size the image must have (e.g. its target's). Checked from the header before decoding, so a
+   * header that lies about the size never makes the decoder allocate for it.
+   */
+  expect?: { width: number; height: number };
+  /** Largest accepted image in megapixels (default {@link MAX_MEGAPIXELS}). */
+  maxMegapixels?: number;
+}
 
 function isPng(b: Uint8Array): boolean {
   return b.length >= 8 && b[0] === 0x89 && b[1] === 0x50 && b[2] === 0x4e && b[3] === 0x47;
@@ -37,13 +59,156 @@ function isJpeg(b: Uint8Array): boolean {
  * const img = decodeImage(await Deno.readFile("a.png"), "a.png");
  * ```
  */
-export async function decodeImage(bytes: Uint8Array, file = "<image>"): Promise<RgbImage> {
-  if (isPng(bytes)) return decodePng(bytes, file);
-  if (isJpeg(bytes)) return await decodeJpeg(bytes, file);
+export async function decodeImage(
+  bytes: Uint8Array,
+  file = "<image>",
+  opts: DecodeOptions = {},
+): Promise<RgbImage> {
+  const head = checkedHeader(bytes, file, opts);
+  if (head.format === "png") return decodePng(bytes, file, head);
+  return await decodeJpeg(bytes, file, head);
+}
+
+/**
+ * Reads an image's format and declared size from its header alone (PNG IHDR, JPEG SOFn), without
+ * decoding or allocating for the pixels.
+ *
+ * @throws {InputError} when the bytes are neither PNG nor JPEG or the header is corrupt
+ * @example
+ * ```ts
+ * const { width, height } = imageHeader(await Deno.readFile("a.png"), "a.png");
+ * ```
+ */
+export function imageHeader(bytes: Uint8Array, file = "<image>"): ImageHeader {
+  if (isPng(bytes)) return { format: "png", ...pngHeader(bytes, file) };
+  if (isJpeg(bytes)) {
+    const frame = jpegFrameSize(bytes);
+    if (!frame) throw new InputError(file, "corrupt or truncated JPEG (no frame header)");
+    if (frame.width === 0 || frame.height === 0) {
+      throw new InputError(file, `JPEG frame header declares ${frame.width}×${frame.height}`);
+    }
+    return { format: "jpeg", ...frame };
+  }
   throw new InputError(file, "not a PNG or JPEG file (unrecognised signature)");
 }
 
-function decodePng(bytes: Uint8Array, file: string): RgbImage {
+/** The header, checked against the size limit and the expected size. */
+function checkedHeader(bytes: Uint8Array, file: string, opts: DecodeOptions): ImageHeader {
+  const head = imageHeader(bytes, file);
+  const { width, height } = head;
+  const exp = opts.expect;
+  if (exp && (exp.width !== width || exp.height !== height)) {
+    throw new InputError(
+      file,
+      `size ${width}×${height} differs from the target's ${exp.width}×${exp.height}`,
+    );
+  }
+  const max = opts.maxMegapixels ?? MAX_MEGAPIXELS;
+  if (width * height > max * 1e6) {
+    throw new InputError(file, `image ${width}×${height} exceeds ${max} MP`);
+  }
+  return head;
+}
+
+/** Width and height from the IHDR chunk, which the PNG format requires to come first. */
+function pngHeader(b: Uint8Array, file: string): { width: number; height: number } {
+  const type = String.fromCharCode(b[12], b[13], b[14], b[15]);
+  if (b.length < 33 || type !== "IHDR") {
+    throw new InputError(file, "corrupt or truncated PNG (no IHDR chunk first)");
+  }
+  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
+  const width = v.getUint32(16);
+  const height = v.getUint32(20);
+  // The PNG specification caps both at 2^31 − 1; zero is invalid.
+  if (width === 0 || height === 0 || width > 0x7fffffff || height > 0x7fffffff) {
+    throw new InputError(file, `PNG header declares an invalid size ${width}×${height}`);
+  }
+  return { width, height };
+}
+
+/**
+ * Inflates the zlib stream of the IDAT chunks in 64 KiB steps, counting the output against the
+ * size the (already size-checked) header implies and checking the Adler-32 trailer, which fast-png
+ * does not verify (PIL and libpng refuse a PNG whose trailer is wrong). A stream that expands past
+ * the declared size stops at that size: nothing is allocated for it.
+ */
+function checkZlibStream(bytes: Uint8Array, file: string, size: number): void {
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const idat: Uint8Array[] = [];
+  for (let o = 8; o + 12 <= bytes.length;) {
+    const len = v.getUint32(o);
+    const type = String.fromCharCode(bytes[o + 4], bytes[o + 5], bytes[o + 6], bytes[o + 7]);
+    if (type === "IDAT") idat.push(bytes.subarray(o + 8, Math.min(bytes.length, o + 8 + len)));
+    if (type === "IEND") break;
+    o += 12 + len;
+  }
+  const z = new Uint8Array(idat.reduce((n, p) => n + p.length, 0));
+  idat.reduce((k, p) => (z.set(p, k), k + p.length), 0);
+  if (z.length < 6) throw new InputError(file, "corrupt or truncated PNG (no image data)");
+  let a = 1;
+  let b = 0;
+  let got = 0;
+  let over = false;
+  const inflater = new Inflate((chunk) => {
+    got += chunk.length;
+    if (got > size) over = true;
+    if (over) return;
+    // 5552 is the longest run that cannot overflow before the modulo (zlib's NMAX).
+    for (let i = 0; i < chunk.length;) {
+      const end = Math.min(chunk.length, i + 5552);
+      for (; i < end; i++) {
+        a += chunk[i];
+        b += a;
+      }
+      a %= 65521;
+      b %= 65521;
+    }
+  });
+  const body = z.subarray(2, z.length - 4);
+  try {
+    for (let o = 0; o < body.length && !over; o += 1 << 16) {
+      inflater.push(body.subarray(o, o + (1 << 16)), o + (1 << 16) >= body.length);
+    }
+  } catch (e) {
+    throw new InputError(file, `corrupt or truncated PNG (${(e as Error).message})`, { cause: e });
+  }
+  if (over) throw new InputError(file, `corrupt PNG (image data expands past its ${size} bytes)`);
+  if (got < size) throw new InputError(file, "corrupt or truncated PNG (image data ends early)");
+  const t = z.length - 4;
+  const trailer = ((z[t] << 24) | (z[t + 1] << 16) | (z[t + 2] << 8) | z[t + 3]) >>> 0;
+  if ((((b << 16) | a) >>> 0) !== trailer) {
+    throw new InputError(file, "corrupt PNG (zlib Adler-32 checksum mismatch)");
+  }
+}
+
+/** Size of the filtered scanlines (zlib's payload) of a PNG, Adam7 passes included. */
+function filteredSize(width: number, height: number, bitsPerPixel: number, adam7: boolean): number {
+  const rows = (w: number, h: number) =>
+    w === 0 || h === 0 ? 0 : h * (1 + Math.ceil((w * bitsPerPixel) / 8));
+  if (!adam7) return rows(width, height);
+  // Adam7: [x0, y0, dx, dy] of each pass.
+  const passes = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [
+    1,
+    0,
+    2,
+    2,
+  ], [0, 1, 1, 2]];
+  let total = 0;
+  for (const [x0, y0, dx, dy] of passes) {
+    total += rows(Math.ceil((width - x0) / dx), Math.ceil((height - y0) / dy));
+  }
+  return total;
+}
+
+function decodePng(bytes: Uint8Array, file: string, head: ImageHeader): RgbImage {
+  // IHDR: bit depth at 24, colour type at 25, interlace at 28.
+  const depth = bytes[24];
+  const channels = ({ 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 } as Record<number, number>)[bytes[25]];
+  if (!channels || ![1, 2, 4, 8, 16].includes(depth)) {
+    throw new InputError(file, `corrupt PNG (colour type ${bytes[25]}, bit depth ${depth})`);
+  }
+  const adam7 = bytes[28] === 1;
+  checkZlibStream(bytes, file, filteredSize(head.width, head.height, depth * channels, adam7));
   let png: ReturnType<typeof decodePngRaw>;
   try {
     png = decodePngRaw(bytes, { checkCrc: true });
@@ -51,8 +216,8 @@ function decodePng(bytes: Uint8Array, file: string): RgbImage {
     throw new InputError(file, `corrupt or truncated PNG (${(e as Error).message})`, { cause: e });
   }
   const { width, height } = png;
-  if (width * height > MAX_MEGAPIXELS * 1e6) {
-    throw new InputError(file, `image ${width}×${height} exceeds ${MAX_MEGAPIXELS} MP`);
+  if (!png.palette && png.depth !== 8 && png.depth !== 16) {
+    throw new InputError(file, `unsupported PNG bit depth ${png.depth} (expected 8 or 16)`);
   }
   const n = width * height;
   const out = new Float32Array(n * 3);
@@ -126,11 +291,19 @@ function hasEoi(b: Uint8Array): boolean {
   return false;
 }
 
-async function decodeJpeg(bytes: Uint8Array, file: string): Promise<RgbImage> {
-  const frame = jpegFrameSize(bytes);
-  if (!frame) throw new InputError(file, "corrupt or truncated JPEG (no frame header)");
-  if (frame.width * frame.height > MAX_MEGAPIXELS * 1e6) {
-    throw new InputError(file, `image ${frame.width}×${frame.height} exceeds ${MAX_MEGAPIXELS} MP`);
+/**
+ * Most pixels one byte of JPEG can carry. Even a flat 8×8 block costs a few bits per channel
+ * (about 128 pixels per byte for an all-black 4:2:0 file), so 1024 leaves 8× headroom while
+ * refusing a small file whose frame header claims a large image before the decoder pads it out.
+ */
+const JPEG_MAX_PIXELS_PER_BYTE = 1024;
+
+async function decodeJpeg(bytes: Uint8Array, file: string, head: ImageHeader): Promise<RgbImage> {
+  if (head.width * head.height > bytes.length * JPEG_MAX_PIXELS_PER_BYTE) {
+    throw new InputError(
+      file,
+      `JPEG of ${bytes.length} bytes cannot hold the ${head.width}×${head.height} it declares`,
+    );
   }
   if (!hasEoi(bytes)) throw new InputError(file, "truncated JPEG (no end-of-image marker)");
   let img: { width: number; height: number; data: ArrayLike<number> };

@@ -31,29 +31,44 @@ const DESCR: Record<string, { dtype: NpyDtype; size: number; little: boolean }> 
   ">f4": { dtype: "float32", size: 4, little: false },
 };
 
+/** What a `.npy` header declares, read without touching the payload. */
+export interface NpyHeader {
+  /** Element type. */
+  readonly dtype: NpyDtype;
+  /** Shape, C order. */
+  readonly shape: readonly number[];
+  /** Byte offset of the payload. */
+  readonly dataStart: number;
+  /** Payload size in bytes that the header implies. */
+  readonly dataBytes: number;
+  /** Byte order of multi-byte elements. */
+  readonly littleEndian: boolean;
+}
+
 /**
- * Parses the bytes of a `.npy` file.
+ * Parses only the header of a `.npy` file (the first bytes suffice), so its shape can be checked
+ * before any payload is read or allocated.
  *
- * @param bytes the whole file
- * @param file the file name, used in error messages
- * @throws {InputError} on a bad magic, header, dtype, Fortran order or a truncated payload
+ * @throws {InputError} on a bad magic, header, dtype or Fortran order
  * @example
  * ```ts
- * const arr = decodeNpy(await Deno.readFile("train/raw/s1_0.npy"), "s1_0.npy");
- * console.log(arr.shape); // [128, 128, 4]
+ * const { shape } = npyHeader(bytes, "a.npy");
  * ```
  */
-export function decodeNpy(bytes: Uint8Array, file = "<npy>"): NdArray {
+export function npyHeader(bytes: Uint8Array, file = "<npy>"): NpyHeader {
   if (bytes.length < 10 || MAGIC.some((m, i) => bytes[i] !== m)) {
     throw new InputError(file, "not a .npy file (bad magic bytes)");
   }
   const major = bytes[6];
   if (major < 1 || major > 3) throw new InputError(file, `unsupported .npy version ${major}`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (major > 1 && bytes.length < 12) throw new InputError(file, "truncated .npy header");
   const headerLen = major === 1 ? view.getUint16(8, true) : view.getUint32(8, true);
   const headerStart = major === 1 ? 10 : 12;
   const dataStart = headerStart + headerLen;
   if (bytes.length < dataStart) throw new InputError(file, "truncated .npy header");
+  // numpy writes headers of about 128 bytes; a huge one is not a real array file.
+  if (headerLen > 65536) throw new InputError(file, `.npy header of ${headerLen} bytes`);
   const header = new TextDecoder(major === 3 ? "utf-8" : "latin1").decode(
     bytes.subarray(headerStart, dataStart),
   );
@@ -75,20 +90,52 @@ export function decodeNpy(bytes: Uint8Array, file = "<npy>"): NdArray {
   }
   const shape = shapeMatch[1].split(",").map((s) => s.trim()).filter((s) => s.length > 0).map(
     (s) => {
-      if (!/^\d+L?$/.test(s)) throw new InputError(file, `bad shape entry '${s}'`);
+      if (!/^\d{1,15}L?$/.test(s)) throw new InputError(file, `bad shape entry '${s}'`);
       return parseInt(s, 10);
     },
   );
   const count = shape.reduce((a, b) => a * b, 1);
-  const need = count * spec.size;
-  const have = bytes.length - dataStart;
-  if (have < need) {
-    throw new InputError(file, `truncated .npy data: ${have} bytes for ${need} expected`);
+  if (!Number.isSafeInteger(count * spec.size)) {
+    throw new InputError(file, `shape (${shape.join(", ")}) is too large`);
   }
-  if (have > need) {
-    throw new InputError(file, `.npy data has ${have - need} trailing bytes`);
+  return {
+    dtype: spec.dtype,
+    shape,
+    dataStart,
+    dataBytes: count * spec.size,
+    littleEndian: spec.little,
+  };
+}
+
+/**
+ * Parses the bytes of a `.npy` file. The header is checked first, and the payload length against
+ * it, so nothing is allocated beyond what the file holds.
+ *
+ * @param bytes the whole file
+ * @param file the file name, used in error messages
+ * @throws {InputError} on a bad magic, header, dtype, Fortran order or a truncated payload
+ * @example
+ * ```ts
+ * const arr = decodeNpy(await Deno.readFile("train/raw/s1_0.npy"), "s1_0.npy");
+ * console.log(arr.shape); // [128, 128, 4]
+ * ```
+ */
+export function decodeNpy(bytes: Uint8Array, file = "<npy>"): NdArray {
+  const h = npyHeader(bytes, file);
+  const have = bytes.length - h.dataStart;
+  if (have < h.dataBytes) {
+    throw new InputError(file, `truncated .npy data: ${have} bytes for ${h.dataBytes} expected`);
   }
-  return { dtype: spec.dtype, shape, data: readElements(view, dataStart, count, spec) };
+  if (have > h.dataBytes) {
+    throw new InputError(file, `.npy data has ${have - h.dataBytes} trailing bytes`);
+  }
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const count = h.shape.reduce((a, b) => a * b, 1);
+  return {
+    dtype: h.dtype,
+    shape: h.shape,
+    data: readElements(view, h.dataStart, count, { dtype: h.dtype, little: h.littleEndian }),
+  };
 }
 
 function readElements(
@@ -148,12 +195,24 @@ export function encodeNpy(arr: NdArray): Uint8Array {
   return out;
 }
 
-/** Reads and decodes a `.npy` file; errors name the path. */
-export async function readNpy(path: string): Promise<NdArray> {
+/** Largest `.npy` file read (default 2 GiB): a RAW of 100 MP as float32 fits in it. */
+export const MAX_NPY_BYTES = 2 * 2 ** 30;
+
+/**
+ * Reads and decodes a `.npy` file; errors name the path. Only regular files are read, and only
+ * up to `maxBytes`, so a path to a device or a huge file fails fast instead of reading forever.
+ */
+export async function readNpy(path: string, maxBytes = MAX_NPY_BYTES): Promise<NdArray> {
   let bytes: Uint8Array;
   try {
+    const info = await Deno.stat(path);
+    if (!info.isFile) throw new InputError(path, "not a regular file");
+    if (info.size > maxBytes) {
+      throw new InputError(path, `file of ${info.size} bytes is over the ${maxBytes}-byte limit`);
+    }
     bytes = await Deno.readFile(path);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     throw new InputError(path, `cannot read: ${(e as Error).message}`, { cause: e });
   }
   return decodeNpy(bytes, path);

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPython } from "../testing/python.ts";
 import { InputError } from "../errors.ts";
-import { decodeNpy, encodeNpy, readNpy, writeNpy } from "./npy.ts";
+import { decodeNpy, encodeNpy, npyHeader, readNpy, writeNpy } from "./npy.ts";
 
 Deno.test("npy written by numpy (uint8/uint16/float32, big-endian, v2) decodes exactly", async () => {
   const dir = await Deno.makeTempDir();
@@ -107,4 +107,29 @@ Deno.test("bad npy files fail with an InputError naming the file and the problem
     });
   }
   await assert.rejects(readNpy("/nonexistent/dir/a.npy"), /\/nonexistent\/dir\/a.npy: cannot read/);
+});
+
+Deno.test("npyHeader reads the shape alone; readNpy refuses devices and oversized files", async () => {
+  const arr = encodeNpy({ dtype: "uint16", shape: [3, 5, 4], data: new Uint16Array(60) });
+  const h = npyHeader(arr.subarray(0, 128), "a.npy");
+  assert.deepEqual([h.dtype, h.shape, h.dataBytes, h.littleEndian], [
+    "uint16",
+    [3, 5, 4],
+    120,
+    true,
+  ]);
+  assert.equal(h.dataStart, 128);
+  // A header claiming 10^15 × 10^15 elements fails on the header, not on an allocation.
+  const text =
+    "{'descr': '<f4', 'fortran_order': False, 'shape': (999999999999999, 999999999999999, 4), }";
+  const lie = new Uint8Array(10 + text.length);
+  lie.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1, 0, text.length, 0]);
+  for (let i = 0; i < text.length; i++) lie[10 + i] = text.charCodeAt(i);
+  assert.throws(() => decodeNpy(lie, "lie.npy"), /lie\.npy: shape \(.*\) is too large/);
+  await assert.rejects(readNpy("/dev/zero"), /\/dev\/zero: not a regular file/);
+  const dir = await Deno.makeTempDir();
+  await writeNpy(join(dir, "a.npy"), { dtype: "uint8", shape: [64], data: new Uint8Array(64) });
+  await assert.rejects(readNpy(join(dir, "a.npy"), 100), /over the 100-byte limit/);
+  assert.equal((await readNpy(join(dir, "a.npy"))).data.length, 64);
+  await Deno.remove(dir, { recursive: true });
 });

@@ -53,6 +53,91 @@ function declaredEntryCount(bytes: Uint8Array, file: string): number | undefined
   throw new InputError(file, "truncated or corrupt zip (no end-of-central-directory record)");
 }
 
+/** An entry as the central directory declares it (nothing inflated). */
+export interface ZipListing {
+  /** Path inside the archive, `/`-separated. */
+  readonly name: string;
+  /** Declared compressed size in bytes. */
+  readonly compressedBytes: number;
+  /** Declared uncompressed size in bytes (a claim: {@link readZip} counts the real bytes). */
+  readonly declaredBytes: number;
+}
+
+/**
+ * Lists a zip's entries from its central directory only: no entry is inflated, so this costs
+ * microseconds per entry whatever the archive expands to. Names are checked as in
+ * {@link readZip}, and the declared sizes against `limits`. Meant for a first check of an upload
+ * on a server's request thread; the sizes are claims, which {@link readZip} enforces while
+ * inflating.
+ *
+ * @throws {InputError} on a corrupt or zip64 archive, an unsafe name, or declared sizes past a limit
+ * @example
+ * ```ts
+ * const names = listZip(bytes, "sub.zip").map((e) => e.name);
+ * ```
+ */
+export function listZip(bytes: Uint8Array, file = "<zip>", limits: ZipLimits = {}): ZipListing[] {
+  const maxEntries = limits.maxEntries ?? 20_000;
+  const maxEntry = limits.maxEntryBytes ?? 256 * 2 ** 20;
+  const maxTotal = limits.maxTotalBytes ?? 2 * 2 ** 30;
+  if (bytes.length < 22 || bytes[0] !== 0x50 || bytes[1] !== 0x4b) {
+    throw new InputError(file, "not a zip archive (bad signature)");
+  }
+  const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= Math.max(0, bytes.length - 22 - 0xffff); i--) {
+    if (v.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  if (eocd < 0) {
+    throw new InputError(file, "truncated or corrupt zip (no end-of-central-directory record)");
+  }
+  const count = v.getUint16(eocd + 10, true);
+  const cdSize = v.getUint32(eocd + 12, true);
+  const cdStart = v.getUint32(eocd + 16, true);
+  if (count === 0xffff || cdStart === 0xffffffff) {
+    throw new InputError(file, "zip64 archives are not accepted (submissions are far below 4 GiB)");
+  }
+  if (count > maxEntries) throw new InputError(file, `more than ${maxEntries} entries`);
+  if (cdStart + cdSize > eocd) throw new InputError(file, "corrupt zip (central directory)");
+  const out: ZipListing[] = [];
+  let total = 0;
+  const dec = new TextDecoder();
+  for (let o = cdStart, k = 0; k < count; k++) {
+    if (o + 46 > eocd || v.getUint32(o, true) !== 0x02014b50) {
+      throw new InputError(file, `corrupt zip (central directory entry ${k + 1})`);
+    }
+    const compressedBytes = v.getUint32(o + 20, true);
+    const declaredBytes = v.getUint32(o + 24, true);
+    const nameLen = v.getUint16(o + 28, true);
+    const extra = v.getUint16(o + 30, true);
+    const comment = v.getUint16(o + 32, true);
+    if (o + 46 + nameLen > eocd) throw new InputError(file, "corrupt zip (entry name)");
+    const name = dec.decode(bytes.subarray(o + 46, o + 46 + nameLen)).replaceAll("\\", "/");
+    o += 46 + nameLen + extra + comment;
+    const where = `${file}!${name}`;
+    const bad = unsafeEntryName(name);
+    if (bad) throw new InputError(where, `unsafe entry name (${bad})`);
+    if (declaredBytes === 0xffffffff || compressedBytes === 0xffffffff) {
+      throw new InputError(where, "zip64 entries are not accepted");
+    }
+    if (declaredBytes > maxEntry) {
+      throw new InputError(
+        where,
+        `declares ${declaredBytes} bytes, over the ${maxEntry}-byte limit`,
+      );
+    }
+    total += declaredBytes;
+    if (total > maxTotal) {
+      throw new InputError(file, `declares more than the total limit of ${maxTotal} bytes`);
+    }
+    out.push({ name, compressedBytes, declaredBytes });
+  }
+  return out;
+}
+
 /**
  * Reads every file entry of a zip held in memory.
  *

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runPython } from "../testing/python.ts";
 import { InputError } from "../errors.ts";
-import { readZip, unsafeEntryName } from "./zip.ts";
+import { listZip, readZip, unsafeEntryName } from "./zip.ts";
 
 /** Builds the test archives with Python's zipfile, an implementation independent of fflate. */
 async function makeZips(): Promise<string> {
@@ -89,4 +89,43 @@ Deno.test("unsafeEntryName accepts plain relative names only", () => {
   assert.equal(unsafeEntryName("a..b.png"), undefined);
   assert.equal(unsafeEntryName("a\\..\\b.png"), "'..' path segment");
   assert.equal(unsafeEntryName("\\\\server\\x"), "absolute path");
+});
+
+Deno.test("listZip reads names and declared sizes from the central directory only", async () => {
+  const dir = await makeZips();
+  const read = (n: string) => Deno.readFile(join(dir, n));
+  const ok = listZip(await read("ok.zip"), "ok.zip");
+  assert.deepEqual(ok.map((e) => [e.name, e.declaredBytes]), [
+    ["a.png", 1000],
+    ["sub/", 0],
+    ["sub/b.png", 1024],
+    ["empty.txt", 0],
+  ]);
+  // The bomb is refused from its declared size, in well under a millisecond per entry.
+  const bomb = await read("bomb.zip");
+  assert.throws(
+    () => listZip(bomb, "bomb.zip", { maxEntryBytes: 2 ** 20 }),
+    /bomb\.zip!big\.png: declares 30000000 bytes, over the 1048576-byte limit/,
+  );
+  // The liar passes the listing (its headers claim 100 bytes) and is stopped by readZip.
+  const liar = await read("liar.zip");
+  assert.equal(listZip(liar, "liar.zip", { maxEntryBytes: 2 ** 20 })[0].declaredBytes, 100);
+  assert.throws(() => readZip(liar, "liar.zip", { maxEntryBytes: 2 ** 20 }), /expands past/);
+  const cases: [string, RegExp][] = [
+    ["dotdot.zip", /unsafe entry name/],
+    ["abs.zip", /unsafe entry name \(absolute path\)/],
+    ["truncated.zip", /no end-of-central-directory/],
+  ];
+  for (const [name, re] of cases) {
+    assert.throws(() => listZip(Deno.readFileSync(join(dir, name)), name), (e: unknown) => {
+      assert.ok(e instanceof InputError);
+      assert.match(e.message, re);
+      return true;
+    });
+  }
+  assert.throws(
+    () => listZip(Deno.readFileSync(join(dir, "many.zip")), "many.zip", { maxEntries: 10 }),
+    /more than 10/,
+  );
+  await Deno.remove(dir, { recursive: true });
 });
