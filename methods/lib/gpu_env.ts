@@ -38,7 +38,8 @@ let hardware: Promise<boolean> | undefined;
 export function hasHardwareGpu(): Promise<boolean> {
   return hardware ??= (async () => {
     quietVulkanLoader();
-    const gpu = (globalThis.navigator as Navigator | undefined)?.gpu;
+    // Typed structurally: inside a worker `navigator` is a WorkerNavigator.
+    const gpu = (globalThis as { navigator?: { gpu?: GPU } }).navigator?.gpu;
     if (!gpu) return false;
     try {
       const adapter = await gpu.requestAdapter();
