@@ -15,11 +15,12 @@ import { writePsnrChart } from "../report/chart.ts";
 import { reportHtml } from "../report/html.ts";
 import { resultsJson } from "../report/json.ts";
 import { checkOrdering } from "../report/ordering.ts";
+import { phasePower, powerLines } from "../report/power.ts";
 import { leaderboardTable } from "../report/table.ts";
 import { writeFilesAtomic } from "../score.ts";
-import { leaderboard, openResultsDb } from "../store/results.ts";
+import { leaderboard, openResultsDb, perImageScores } from "../store/results.ts";
 import { fixturesDir } from "../../fixtures/build.ts";
-import type { Db, LeaderboardRow } from "../store/types.ts";
+import type { Db, ImageScore, LeaderboardRow } from "../store/types.ts";
 import { printable } from "../text.ts";
 
 /** Methods left out of the default run: `onnx` needs a model file. */
@@ -238,19 +239,23 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       exportOnnx: values["export-onnx"],
     });
     const phases = new Map<Phase, LeaderboardRow[]>();
-    for (const phase of result.phases) {
-      phases.set(
-        phase,
-        await leaderboard(db, phase, {
-          datasetHash: result.datasetHash,
-          methods: names,
-          optionSets: Object.fromEntries(plan.map((p) => [p.method.name, p.options])),
-        }),
-      );
-    }
+    const select = {
+      datasetHash: result.datasetHash,
+      methods: names,
+      optionSets: Object.fromEntries(plan.map((p) => [p.method.name, p.options])),
+    };
+    for (const phase of result.phases) phases.set(phase, await leaderboard(db, phase, select));
     if (phases.size === 0) io.stdout(`nothing scored: no phase of ${dataDir} has targets\n`);
     for (const [phase, rows] of phases) {
       io.stdout(`\nLeaderboard, phase ${phase} (${dataDir}):\n${leaderboardTable(rows)}\n`);
+      // Upper bounds are left out: the question is how close two competitors may be and still
+      // be told apart.
+      const scores = new Map<string, ImageScore[]>();
+      for (const r of rows.filter((r) => !r.usesTruth)) {
+        scores.set(r.method, await perImageScores(db, r.method, phase, select));
+      }
+      const power = phasePower(scores);
+      if (power) io.stdout(powerLines(power).map((l) => `  ${l}\n`).join(""));
     }
     const failed = result.outcomes.filter((o) => o.status === "failed").map((o) => o.run);
     for (const f of failed) {

@@ -41,6 +41,9 @@ Deno.test("bench: end to end on a tiny dataset, report files, resume", async () 
     assert.match(stdout, /Leaderboard, phase val/);
     assert.match(stdout, /Leaderboard, phase test/);
     assert.match(stdout, /ordering check \(test\): SKIPPED/);
+    // The power note under each phase's table, from the two competitors' per-image scores.
+    assert.match(stdout, /95% intervals resample \d+ (scenes|images)/);
+    assert.match(stdout, /Detectable difference .*PSNR \d+\.\d\d .*over 1 pairs\) dB/);
     assert.ok(!/hidden/i.test(stdout), "no hidden paths in stdout");
 
     const text = await Deno.readTextFile(join(out, "report", "results.json"));
