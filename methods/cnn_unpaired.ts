@@ -29,7 +29,7 @@ export const cnnUnpairedMethod: Method = {
   options: CNN_OPTIONS,
   async train(split: TrainSplit, ctx: MethodContext): Promise<Model> {
     const o = readCnnOptions(ctx.options);
-    const src = await preIspAll(split.raws, o.preIsp, ctx);
+    const src = await preIspAll(split.raws, o.preIsp, ctx, o.denoise);
     const targets = await loadAll(split.rgbs);
     const sampler = uniformSampler(src.images, targets, {
       batchSize: o.batchSize,

@@ -48,7 +48,7 @@ export const oraclePairedMethod: Method = {
       if (!t) throw new InputError(r.name, "no true target for this train RAW patch");
       truths.push(await t.load());
     }
-    const src = await preIspAll(split.raws, o.preIsp, ctx);
+    const src = await preIspAll(split.raws, o.preIsp, ctx, o.denoise);
     const sampler = alignedSampler(src.images, truths, {
       batchSize: o.batchSize,
       crop: o.crop,

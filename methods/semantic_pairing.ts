@@ -13,6 +13,7 @@ import type { Embedder } from "./lib/embed/embedder.ts";
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  type CnnMethodOptions,
   COLOR_CNN_PARAMS,
   colorCnnModel,
   loadAll,
@@ -29,7 +30,7 @@ import {
 } from "./lib/pairing/image_pairing.ts";
 import { PATCH_PAIRING_DEFAULTS } from "./lib/pairing/patch_pairing.ts";
 import { buildPseudoPairs, type PseudoPairOptions } from "./lib/pairing/pseudo_pairs.ts";
-import { pseudoPairSampler } from "./lib/train_data.ts";
+import { type BatchSampler, pseudoPairSampler } from "./lib/train_data.ts";
 
 /** Pairing options of `semantic-pairing` (the CNN ones come from {@link CNN_OPTIONS}). */
 const PAIRING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -117,6 +118,54 @@ async function makeEmbedder(options: MethodContext["options"]): Promise<Embedder
   return await createDinov2Embedder(path ? { model: path } : {});
 }
 
+/**
+ * Everything of the reference method before the CNN's training: pre-ISP (+ denoise) of the train
+ * RAWs, scene stitching, descriptors, image- and patch-level pairing, and the pseudo-pair batch
+ * sampler. Exposed so that experiments (learning curves) can train on the very same batches.
+ */
+export async function semanticPairingSampler(
+  split: TrainSplit,
+  ctx: MethodContext,
+): Promise<{ sampler: BatchSampler; options: CnnMethodOptions }> {
+  const o = readCnnOptions(ctx.options);
+  const pairing = pairingOptions(ctx.options);
+  const keep = pairing.patch?.keep ?? 8;
+  if (!(Number.isInteger(keep) && keep >= 1)) throw new OptionError("pseudoTopK", "must be ≥ 1");
+  const src = await preIspAll(split.raws, o.preIsp, ctx, o.denoise);
+  const targets = await loadAll(split.rgbs);
+  const embedder = await makeEmbedder(ctx.options);
+  try {
+    const t0 = performance.now();
+    const p = await buildPseudoPairs(
+      {
+        srcNames: split.raws.map((s) => s.name),
+        srcImages: src.images,
+        srcRaws: src.raws,
+        tgtNames: split.rgbs.map((s) => s.name),
+        tgtImages: targets,
+      },
+      embedder,
+      pairing,
+    );
+    const flagged = p.srcLayouts.filter((l) => l.ambiguous).length +
+      p.tgtLayouts.filter((l) => l.ambiguous).length;
+    ctx.log(
+      `semantic-pairing: ${p.srcScenes.length} RAW × ${p.tgtScenes.length} RGB scenes paired ` +
+        `(${embedder.name}/${pairing.scene?.ot}) in ${(performance.now() - t0).toFixed(0)} ms; ` +
+        `${flagged} ambiguous layouts`,
+    );
+    const sampler = pseudoPairSampler(src.images, targets, p.pairs, {
+      batchSize: o.batchSize,
+      crop: o.crop,
+      seed: ctx.seed,
+      topK: keep,
+    });
+    return { sampler, options: o };
+  } finally {
+    await embedder.dispose?.();
+  }
+}
+
 /** The reference method. */
 export const semanticPairingMethod: Method = {
   name: "semantic-pairing",
@@ -127,47 +176,12 @@ export const semanticPairingMethod: Method = {
   params: COLOR_CNN_PARAMS,
   options: OPTIONS,
   async train(split: TrainSplit, ctx: MethodContext): Promise<Model> {
-    const o = readCnnOptions(ctx.options);
-    const pairing = pairingOptions(ctx.options);
-    const keep = pairing.patch?.keep ?? 8;
-    if (!(Number.isInteger(keep) && keep >= 1)) throw new OptionError("pseudoTopK", "must be ≥ 1");
-    const src = await preIspAll(split.raws, o.preIsp, ctx);
-    const targets = await loadAll(split.rgbs);
-    const embedder = await makeEmbedder(ctx.options);
-    try {
-      const t0 = performance.now();
-      const p = await buildPseudoPairs(
-        {
-          srcNames: split.raws.map((s) => s.name),
-          srcImages: src.images,
-          srcRaws: src.raws,
-          tgtNames: split.rgbs.map((s) => s.name),
-          tgtImages: targets,
-        },
-        embedder,
-        pairing,
-      );
-      const flagged = p.srcLayouts.filter((l) => l.ambiguous).length +
-        p.tgtLayouts.filter((l) => l.ambiguous).length;
-      ctx.log(
-        `semantic-pairing: ${p.srcScenes.length} RAW × ${p.tgtScenes.length} RGB scenes paired ` +
-          `(${embedder.name}/${pairing.scene?.ot}) in ${(performance.now() - t0).toFixed(0)} ms; ` +
-          `${flagged} ambiguous layouts`,
-      );
-      const sampler = pseudoPairSampler(src.images, targets, p.pairs, {
-        batchSize: o.batchSize,
-        crop: o.crop,
-        seed: ctx.seed,
-        topK: keep,
-      });
-      return colorCnnModel(
-        await trainOnSampler(sampler, o, ctx, "semantic-pairing"),
-        o,
-        ctx.device,
-      );
-    } finally {
-      await embedder.dispose?.();
-    }
+    const { sampler, options } = await semanticPairingSampler(split, ctx);
+    return colorCnnModel(
+      await trainOnSampler(sampler, options, ctx, "semantic-pairing"),
+      options,
+      ctx.device,
+    );
   },
 };
 

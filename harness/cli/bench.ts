@@ -14,6 +14,11 @@ import { writePsnrChart } from "../report/chart.ts";
 import { reportHtml } from "../report/html.ts";
 import { resultsJson } from "../report/json.ts";
 import { checkOrdering } from "../report/ordering.ts";
+import {
+  type StepZeroDifference,
+  stepZeroDifferences,
+  withStepZeroRows,
+} from "../report/step_zero.ts";
 import { leaderboardTable } from "../report/table.ts";
 import { leaderboard, openResultsDb } from "../store/results.ts";
 import type { LeaderboardRow } from "../store/types.ts";
@@ -37,9 +42,14 @@ Options:
   --out DIR            output folder (default out)
   --json FILE          also write the results JSON here
   --opt m.key=value    a method option (repeatable), typed by the method's option spec
-  --profile P          fast (each method's FAST_PROFILE, default) or default (the methods' defaults)
+  --profile P          fast (each method's FAST_PROFILE, default), paper (the paper-faithful
+                       PAPER_PROFILE where a method has one, else FAST_PROFILE) or default
+                       (the methods' defaults)
   --no-progress        no progress bars
   --help               this text
+
+Learned colour-CNN methods also run untrained, as <name>@step0 rows: the ordering check requires
+the reference method to beat its own step 0 on val, and prints trained − step-0 differences.
 `;
 
 /** Where the bench writes text (injectable for tests). */
@@ -125,8 +135,8 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
   const seeds = parseSeeds(values.seeds);
   const device = parseDevice(values.device);
   const profile = values.profile ?? "fast";
-  if (profile !== "fast" && profile !== "default") {
-    throw new OptionError("--profile", `expected fast or default, got '${profile}'`);
+  if (profile !== "fast" && profile !== "default" && profile !== "paper") {
+    throw new OptionError("--profile", `expected fast, paper or default, got '${profile}'`);
   }
   const registry = listMethods();
   const names = values.methods
@@ -134,15 +144,20 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
     : registry.map((e) => e.method.name).filter((n) => !NOT_BY_DEFAULT.includes(n));
   if (names.length === 0) throw new OptionError("--methods", "no method selected");
   const optFlags = parseOptFlags(values.opt ?? [], registry);
-  const plan: PlannedMethod[] = names.map((n) => {
+  const plan: PlannedMethod[] = withStepZeroRows(names.map((n) => {
     const e = getMethod(n, registry);
     const options = resolveOptions(
       e.method,
-      profile === "fast" ? e.fastProfile : {},
+      profile === "fast"
+        ? e.fastProfile
+        : profile === "paper"
+        ? e.paperProfile ?? e.fastProfile
+        : {},
       optFlags.get(n) ?? {},
     );
     return { method: e.method, options };
-  });
+  }));
+  const ranked = plan.map((p) => p.method.name);
 
   let dataDir = values.data;
   if (!dataDir) {
@@ -173,7 +188,7 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
         phase,
         await leaderboard(db, phase, {
           datasetHash: result.datasetHash,
-          methods: names,
+          methods: ranked,
           optionSets: Object.fromEntries(plan.map((p) => [p.method.name, p.options])),
         }),
       );
@@ -187,7 +202,18 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       io.stdout(`FAILED ${f.method} ${f.phase} seed ${f.seed}: ${f.error}\n`);
     }
     const checkPhase = phases.has("test") ? "test" : "val";
-    const check = checkOrdering(phases.get(checkPhase) ?? []);
+    const lbOpts = {
+      datasetHash: result.datasetHash,
+      optionSets: Object.fromEntries(plan.map((p) => [p.method.name, p.options])),
+    };
+    const stepZero: StepZeroDifference[] = [];
+    for (const ph of phases.keys()) {
+      stepZero.push(...await stepZeroDifferences(db, ph, ranked, lbOpts));
+    }
+    const check = checkOrdering(phases.get(checkPhase) ?? [], {}, {
+      val: phases.get("val"),
+      stepZero,
+    });
     const checkLine = `ordering check (${checkPhase}): ${check.status}`;
     io.stdout(`\n${checkLine}\n${check.details.map((d) => `  ${d}\n`).join("")}`);
 

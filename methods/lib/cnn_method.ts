@@ -12,9 +12,10 @@ import { forwardColorCnn } from "./cnn/forward.ts";
 import { createJsKernels } from "./cnn/kernels.ts";
 import { colourMomentMap, withColourHead } from "./cnn/head_init.ts";
 import { initColorCnn } from "./cnn/init.ts";
-import { DEFAULT_LOSS_WEIGHTS, type LossWeights } from "./cnn/losses.ts";
-import { trainColorCnn } from "./cnn/train.ts";
+import { DEFAULT_LOSS_WEIGHTS, type LossTerms, type LossWeights } from "./cnn/losses.ts";
+import { learningRateSchedule, trainColorCnn } from "./cnn/train.ts";
 import { cnnParamCount, type CnnWeights } from "./cnn/weights.ts";
+import { checkDenoise, denoiseActive, type DenoiseOptions, denoiseRgb } from "./isp/denoise.ts";
 import { preIsp, type PreIspOptions } from "./isp/preisp.ts";
 import { exportColorCnnOnnx } from "./onnx/export.ts";
 import type { BatchSampler } from "./train_data.ts";
@@ -27,6 +28,12 @@ function lossWeight(term: keyof LossWeights, description: string): OptionSpec {
   return { type: "number", default: DEFAULT_LOSS_WEIGHTS[term], description };
 }
 
+/**
+ * The denoise step's default (the paper denoises before the CNN with FFDNet at σ 0.01; this is
+ * the weight-free substitute, its σ chosen on the fixtures' val phase: docs/reference-method.md).
+ */
+export const DENOISE_DEFAULTS: DenoiseOptions = { chromaSigma: 3, lumaSigma: 0 };
+
 /** Options every colour-CNN method takes; defaults are the paper's. */
 export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   steps: {
@@ -37,7 +44,18 @@ export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   epochs: { type: "number", default: 10, description: "epochs when steps = 0 (paper 10)" },
   batchSize: { type: "number", default: 24, description: "crops per batch (paper 24)" },
   crop: { type: "number", default: 512, description: "square crop side (paper 512)" },
-  lr: { type: "number", default: 1e-4, description: "AdamW learning rate (paper 1e-4)" },
+  lr: { type: "number", default: 1e-4, description: "AdamW (peak) learning rate (paper 1e-4)" },
+  lrSchedule: {
+    type: "string",
+    default: "constant",
+    description: "learning-rate schedule: constant (paper) or cosine decay to 0",
+    choices: ["constant", "cosine"],
+  },
+  warmupSteps: {
+    type: "number",
+    default: 0,
+    description: "linear warm-up steps before the cosine decay",
+  },
   weightDecay: { type: "number", default: 1e-4, description: "AdamW weight decay (paper 1e-4)" },
   hidden: {
     type: "number",
@@ -58,6 +76,22 @@ export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     default: "bilinear",
     description: "pre-ISP demosaicking (paper's fallback: bilinear)",
     choices: ["bilinear", "edge-aware"],
+  },
+  denoiseChroma: {
+    type: "number",
+    default: DENOISE_DEFAULTS.chromaSigma,
+    description: "denoise step before the CNN: Gaussian σ on chroma (0 = off; stands in for the " +
+      "paper's FFDNet)",
+  },
+  denoiseLuma: {
+    type: "number",
+    default: DENOISE_DEFAULTS.lumaSigma,
+    description: "denoise step before the CNN: Gaussian σ on luma (0 = off)",
+  },
+  stepZero: {
+    type: "boolean",
+    default: false,
+    description: "return the starting network untrained (the step-0 row beside the trained one)",
   },
   kernels: {
     type: "string",
@@ -96,6 +130,21 @@ export const CNN_FAST_PROFILE: Readonly<Record<string, number | string | boolean
   headInit: "moments",
 };
 
+/**
+ * The paper's profile (`--profile paper`): identity head, the paper's crop, batch and 10 epochs,
+ * with the denoise step on, and a cosine schedule whose peak rate lets the network move within
+ * those few steps (the paper's constant 1e-4 leaves the head at identity ± 0.003 on the fixtures).
+ * Chosen on the fixtures' val phase (docs/reference-method.md).
+ */
+export const CNN_PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = {
+  crop: 512,
+  batchSize: 24,
+  steps: 0,
+  epochs: 10,
+  lr: 1e-4,
+  headInit: "identity",
+};
+
 /** Typed values of {@link CNN_OPTIONS}. */
 export interface CnnMethodOptions {
   readonly steps: number;
@@ -103,10 +152,14 @@ export interface CnnMethodOptions {
   readonly batchSize: number;
   readonly crop: number;
   readonly lr: number;
+  readonly lrSchedule: "constant" | "cosine";
+  readonly warmupSteps: number;
   readonly weightDecay: number;
   readonly hidden: number;
   readonly losses: LossWeights;
   readonly preIsp: PreIspOptions;
+  readonly denoise: DenoiseOptions;
+  readonly stepZero: boolean;
   readonly kernels: "wasm" | "js";
   readonly workers: number;
   readonly headInit: "identity" | "moments";
@@ -145,6 +198,8 @@ export function readCnnOptions(options: MethodContext["options"]): CnnMethodOpti
     batchSize: int("batchSize", 1),
     crop: int("crop", 2),
     lr: num("lr"),
+    lrSchedule: optionValue<string>(options, CNN_OPTIONS, "lrSchedule") as "constant" | "cosine",
+    warmupSteps: int("warmupSteps", 0),
     weightDecay: num("weightDecay"),
     hidden: int("hidden", 1),
     losses: {
@@ -158,27 +213,42 @@ export function readCnnOptions(options: MethodContext["options"]): CnnMethodOpti
     preIsp: {
       demosaic: optionValue<string>(options, CNN_OPTIONS, "demosaic") as PreIspOptions["demosaic"],
     },
+    denoise: { chromaSigma: num("denoiseChroma"), lumaSigma: num("denoiseLuma") },
+    stepZero: optionValue<boolean>(options, CNN_OPTIONS, "stepZero"),
     kernels: optionValue<string>(options, CNN_OPTIONS, "kernels") as "wasm" | "js",
     workers: int("workers", 0),
     headInit: optionValue<string>(options, CNN_OPTIONS, "headInit") as "identity" | "moments",
     headInitBatches: int("headInitBatches", 1),
   };
   if (!(o.lr > 0)) throw new OptionError("lr", "must be > 0");
+  checkDenoise(o.denoise);
   return o;
 }
 
-/** Pre-ISPs every training RAW patch (2H×2W RGB, floats). */
+/** The CNN's input: pre-ISP, then the denoise step when it is on (reference method §1). */
+export function cnnInput(
+  raw: RawImage,
+  opts: PreIspOptions,
+  denoise?: DenoiseOptions,
+  file?: string,
+): RgbImage {
+  const x = preIsp(raw, { ...opts, file });
+  return denoiseActive(denoise) ? denoiseRgb(x, denoise) : x;
+}
+
+/** Pre-ISPs (and denoises, when asked) every training RAW patch (2H×2W RGB, floats). */
 export async function preIspAll(
   raws: readonly Sample<RawImage>[],
   opts: PreIspOptions,
   ctx: Pick<MethodContext, "progress" | "signal">,
+  denoise?: DenoiseOptions,
 ): Promise<{ raws: RawImage[]; images: RgbImage[] }> {
   const loaded: RawImage[] = [], images: RgbImage[] = [];
   for (let i = 0; i < raws.length; i++) {
     ctx.signal?.throwIfAborted();
     const r = await raws[i].load();
     loaded.push(r);
-    images.push(preIsp(r, { ...opts, file: raws[i].name }));
+    images.push(cnnInput(r, opts, denoise, raws[i].name));
     ctx.progress("pre-ISP", i + 1, raws.length);
   }
   return { raws: loaded, images };
@@ -215,6 +285,16 @@ export function initialWeights(
   return withColourHead(w, colourMomentMap(source, target));
 }
 
+/** Observers of a training run (learning curves; not used by the bench). */
+export interface TrainHooks {
+  /** Called with the loss terms after each step (1-based step count). */
+  readonly onLoss?: (step: number, terms: LossTerms) => void;
+  /** Called with the weights at step 0 and every `checkpointEvery` steps (and the last). */
+  readonly onCheckpoint?: (step: number, weights: CnnWeights) => void;
+  /** Checkpoint period in steps (0: only step 0). */
+  readonly checkpointEvery?: number;
+}
+
 /**
  * The training loop: `steps` AdamW steps on the sampler's batches (steps = epochs × ⌈n/batch⌉
  * when not given), on the device the context asks for. Returns the trained weights.
@@ -224,11 +304,18 @@ export async function trainOnSampler(
   o: CnnMethodOptions,
   ctx: MethodContext,
   label: string,
+  hooks: TrainHooks = {},
 ): Promise<CnnWeights> {
   const steps = o.steps > 0 ? o.steps : o.epochs * Math.ceil(sampler.epochSize / o.batchSize);
   const init = initialWeights(sampler, o, ctx);
+  if (o.stepZero) {
+    ctx.log(`${label}: step 0 (the start, untrained; head ${o.headInit})`);
+    return init;
+  }
+  hooks.onCheckpoint?.(0, init);
   ctx.log(
-    `${label}: ${steps} steps, batch ${o.batchSize}, crop ${sampler.crop}, head ${o.headInit}`,
+    `${label}: ${steps} steps, batch ${o.batchSize}, crop ${sampler.crop}, head ${o.headInit}, ` +
+      `lr ${o.lr} ${o.lrSchedule}`,
   );
   const every = Math.max(1, Math.floor(steps / 10));
   return await trainColorCnn({
@@ -238,6 +325,7 @@ export async function trainOnSampler(
     batchSize: o.batchSize,
     crop: sampler.crop,
     lr: o.lr,
+    lrAt: learningRateSchedule({ kind: o.lrSchedule, lr: o.lr, steps, warmup: o.warmupSteps }),
     weightDecay: o.weightDecay,
     losses: o.losses,
     sampler: () => Promise.resolve(sampler.next()),
@@ -246,8 +334,13 @@ export async function trainOnSampler(
     kernels: o.kernels,
     signal: ctx.signal,
     progress: (done, total) => ctx.progress("train", done, total),
-    onStep: (s, terms) => {
+    onStep: (s, terms, weights) => {
       if (!Number.isFinite(terms.total)) throw new Error(`${label}: loss diverged at step ${s}`);
+      hooks.onLoss?.(s + 1, terms);
+      const every = hooks.checkpointEvery ?? 0;
+      if (hooks.onCheckpoint && every > 0 && ((s + 1) % every === 0 || s === steps - 1)) {
+        hooks.onCheckpoint(s + 1, weights());
+      }
       if (s % every === 0 || s === steps - 1) {
         ctx.log(`${label} step ${s + 1}/${steps}: loss ${terms.total.toFixed(5)}`);
       }
@@ -270,7 +363,7 @@ export function colorCnnModel(w: CnnWeights, o: CnnMethodOptions, device: Device
   return {
     params: cnnParamCount(w.hidden),
     async render(raw: RawImage, name?: string) {
-      const x = preIsp(raw, { ...o.preIsp, file: name });
+      const x = cnnInput(raw, o.preIsp, o.denoise, name);
       const dev = await openGpu();
       if (!dev) {
         if (device === "gpu") throw new OptionError("device", "no WebGPU adapter is available");
@@ -281,7 +374,8 @@ export function colorCnnModel(w: CnnWeights, o: CnnMethodOptions, device: Device
       }
       return await (await gpuModule()).forwardColorCnnGpu(w, x, { device: dev, name });
     },
-    exportOnnx: (path: string) => exportColorCnnOnnx(w, path, { preIsp: o.preIsp }),
+    exportOnnx: (path: string) =>
+      exportColorCnnOnnx(w, path, { preIsp: o.preIsp, denoise: o.denoise }),
     async dispose() {
       (await gpu)?.destroy();
     },

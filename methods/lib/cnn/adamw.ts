@@ -42,19 +42,20 @@ export class AdamW {
   }
 
   /**
-   * One update of `params` in place from `grad`.
+   * One update of `params` in place from `grad`, at learning rate `lr` (default: the constructor's;
+   * a schedule passes its value for this step).
    * @example
    * ```ts
    * const opt = new AdamW(p.length, { lr: 1e-3 });
    * opt.step(p, g);
    * ```
    */
-  step(params: Float32Array, grad: ArrayLike<number>): void {
+  step(params: Float32Array, grad: ArrayLike<number>, lr: number = this.lr): void {
     const [b1, b2] = this.betas;
     const t = ++this.#t;
-    const stepSize = this.lr / (1 - b1 ** t);
+    const stepSize = lr / (1 - b1 ** t);
     const bc2 = Math.sqrt(1 - b2 ** t);
-    const decay = 1 - this.lr * this.weightDecay;
+    const decay = 1 - lr * this.weightDecay;
     const m = this.#m, v = this.#v;
     for (let i = 0; i < params.length; i++) {
       const g = grad[i];

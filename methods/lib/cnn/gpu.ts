@@ -354,10 +354,10 @@ export class GpuCnnTrainer implements CnnTrainerLike {
     };
   }
 
-  /** One forward + backward + AdamW update; returns the loss terms before the update. */
-  async step(b: CnnBatch): Promise<LossTerms> {
+  /** One forward + backward + AdamW update (at `lr` when given); returns the loss terms before it. */
+  async step(b: CnnBatch, lr?: number): Promise<LossTerms> {
     const { terms, grad } = await this.gradient(b);
-    this.#opt.step(this.#params, grad);
+    this.#opt.step(this.#params, grad, lr);
     return terms;
   }
 
