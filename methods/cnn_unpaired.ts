@@ -8,6 +8,7 @@ import type { Method, MethodContext, Model, TrainSplit } from "../harness/method
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  CNN_PAPER_PROFILE,
   COLOR_CNN_PARAMS,
   colorCnnModel,
   loadAll,
@@ -20,6 +21,9 @@ import { uniformSampler } from "./lib/train_data.ts";
 /** The unpaired ablation. */
 /** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
+
+/** The paper-faithful profile (`--profile paper`), shared by the colour-CNN methods. */
+export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_PAPER_PROFILE;
 
 export const cnnUnpairedMethod: Method = {
   name: "cnn-unpaired",

@@ -10,6 +10,7 @@ import type { RgbImage } from "../harness/types.ts";
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  CNN_PAPER_PROFILE,
   COLOR_CNN_PARAMS,
   colorCnnModel,
   preIspAll,
@@ -26,6 +27,9 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
 /** The paired upper bound. */
 /** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
+
+/** The paper-faithful profile (`--profile paper`), shared by the colour-CNN methods. */
+export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_PAPER_PROFILE;
 
 export const oraclePairedMethod: Method = {
   name: "oracle-paired",

@@ -13,6 +13,7 @@ import type { Embedder } from "./lib/embed/embedder.ts";
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  CNN_PAPER_PROFILE,
   type CnnMethodOptions,
   COLOR_CNN_PARAMS,
   colorCnnModel,
@@ -57,7 +58,11 @@ const PAIRING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   epsilon: { type: "number", default: 0.05, description: "image-level entropic ε" },
   iterations: { type: "number", default: 20, description: "image-level Sinkhorn iterations" },
   temperature: { type: "number", default: 1, description: "cost temperature T" },
-  imageTopK: { type: "number", default: 4, description: "target scenes kept per RAW scene" },
+  imageTopK: {
+    type: "number",
+    default: 10,
+    description: "target scenes kept per RAW scene (paper 10)",
+  },
   imageWeighting: {
     type: "string",
     default: "scores",
@@ -85,6 +90,18 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = { ...CNN_OPTIONS, ...PAIRI
  * ≈ 20–25 s for the 300 steps on the 2-core box (see bench/semantic_pairing_e2e.ts).
  */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
+
+/**
+ * The paper-faithful profile (`--profile paper`): the colour-CNN paper profile (identity head,
+ * crop 512, batch 24, 10 epochs, denoise step) with the paper's own image-level matching (its
+ * FGW surrogate) keeping the top-10 target scenes weighted by their plan scores.
+ */
+export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = {
+  ...CNN_PAPER_PROFILE,
+  ot: "paper-surrogate",
+  imageTopK: 10,
+  imageWeighting: "scores",
+};
 
 function pairingOptions(options: MethodContext["options"]): PseudoPairOptions {
   const num = (k: string) => optionValue<number>(options, OPTIONS, k);

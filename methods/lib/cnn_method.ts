@@ -12,7 +12,12 @@ import { forwardColorCnn } from "./cnn/forward.ts";
 import { createJsKernels } from "./cnn/kernels.ts";
 import { colourMomentMap, withColourHead } from "./cnn/head_init.ts";
 import { initColorCnn } from "./cnn/init.ts";
-import { DEFAULT_LOSS_WEIGHTS, type LossTerms, type LossWeights } from "./cnn/losses.ts";
+import {
+  DEFAULT_LOSS_WEIGHTS,
+  gramGradScale,
+  type LossTerms,
+  type LossWeights,
+} from "./cnn/losses.ts";
 import { learningRateSchedule, trainColorCnn } from "./cnn/train.ts";
 import { cnnParamCount, type CnnWeights } from "./cnn/weights.ts";
 import { checkDenoise, denoiseActive, type DenoiseOptions, denoiseRgb } from "./isp/denoise.ts";
@@ -24,7 +29,10 @@ import type { BatchSampler } from "./train_data.ts";
 export const COLOR_CNN_PARAMS = cnnParamCount(128);
 
 /** A loss-weight option whose default is the paper's weight of that term. */
-function lossWeight(term: keyof LossWeights, description: string): OptionSpec {
+function lossWeight(
+  term: Exclude<keyof LossWeights, "gramGradScale">,
+  description: string,
+): OptionSpec {
   return { type: "number", default: DEFAULT_LOSS_WEIGHTS[term], description };
 }
 
@@ -67,6 +75,13 @@ export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   lossHistUV: lossWeight("histUV", "soft chroma histogram loss weight"),
   lossGram: lossWeight("gram", "Gram style loss weight"),
   lossTv: lossWeight("tv", "total-variation loss weight"),
+  lossGramNorm: {
+    type: "string",
+    default: "plain",
+    description: "Gram loss: plain MSE over the matrix, or each block (colour, colour×gradient, " +
+      "gradient) normalised by the target block's energy so texture and noise count",
+    choices: ["plain", "blocks"],
+  },
   lossPixelL1: lossWeight(
     "pixelL1",
     "pixel L1 against the target (only meaningful for true pairs)",
@@ -157,6 +172,7 @@ export interface CnnMethodOptions {
   readonly weightDecay: number;
   readonly hidden: number;
   readonly losses: LossWeights;
+  readonly gramNorm: "plain" | "blocks";
   readonly preIsp: PreIspOptions;
   readonly denoise: DenoiseOptions;
   readonly stepZero: boolean;
@@ -210,6 +226,7 @@ export function readCnnOptions(options: MethodContext["options"]): CnnMethodOpti
       tv: num("lossTv"),
       pixelL1: num("lossPixelL1"),
     },
+    gramNorm: optionValue<string>(options, CNN_OPTIONS, "lossGramNorm") as "plain" | "blocks",
     preIsp: {
       demosaic: optionValue<string>(options, CNN_OPTIONS, "demosaic") as PreIspOptions["demosaic"],
     },
@@ -313,6 +330,15 @@ export async function trainOnSampler(
     return init;
   }
   hooks.onCheckpoint?.(0, init);
+  let losses = o.losses;
+  if (o.gramNorm === "blocks") {
+    // the scale that gives the Gram bank's gradient channels the colour channels' energy on the
+    // method's own targets (measured once, then fixed: a per-pair scale would chase noise)
+    const b = sampler.next();
+    const gs = gramGradScale(b.target, b.n, b.h, b.w);
+    losses = { ...losses, gramGradScale: gs };
+    ctx.log(`${label}: Gram gradient channels scaled by ${gs.toFixed(2)}`);
+  }
   ctx.log(
     `${label}: ${steps} steps, batch ${o.batchSize}, crop ${sampler.crop}, head ${o.headInit}, ` +
       `lr ${o.lr} ${o.lrSchedule}`,
@@ -327,7 +353,7 @@ export async function trainOnSampler(
     lr: o.lr,
     lrAt: learningRateSchedule({ kind: o.lrSchedule, lr: o.lr, steps, warmup: o.warmupSteps }),
     weightDecay: o.weightDecay,
-    losses: o.losses,
+    losses,
     sampler: () => Promise.resolve(sampler.next()),
     device: ctx.device,
     workers: o.workers,
