@@ -59,6 +59,12 @@ export const CNN_OPTIONS: Readonly<Record<string, OptionSpec>> = {
     description: "learning-rate schedule: constant (paper) or cosine decay to 0",
     choices: ["constant", "cosine"],
   },
+  residualLr: {
+    type: "number",
+    default: 1,
+    description:
+      "learning-rate multiplier of the residual branch (1: one rate for all, as the paper)",
+  },
   warmupSteps: {
     type: "number",
     default: 0,
@@ -169,6 +175,7 @@ export interface CnnMethodOptions {
   readonly lr: number;
   readonly lrSchedule: "constant" | "cosine";
   readonly warmupSteps: number;
+  readonly residualLr: number;
   readonly weightDecay: number;
   readonly hidden: number;
   readonly losses: LossWeights;
@@ -216,6 +223,7 @@ export function readCnnOptions(options: MethodContext["options"]): CnnMethodOpti
     lr: num("lr"),
     lrSchedule: optionValue<string>(options, CNN_OPTIONS, "lrSchedule") as "constant" | "cosine",
     warmupSteps: int("warmupSteps", 0),
+    residualLr: num("residualLr"),
     weightDecay: num("weightDecay"),
     hidden: int("hidden", 1),
     losses: {
@@ -351,6 +359,7 @@ export async function trainOnSampler(
     batchSize: o.batchSize,
     crop: sampler.crop,
     lr: o.lr,
+    residualLr: o.residualLr,
     lrAt: learningRateSchedule({ kind: o.lrSchedule, lr: o.lr, steps, warmup: o.warmupSteps }),
     weightDecay: o.weightDecay,
     losses,

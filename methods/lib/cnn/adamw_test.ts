@@ -81,3 +81,13 @@ Deno.test("learning-rate schedule: constant, warm-up then cosine to 0", () => {
   assert(Math.abs(s(7) - 0.5) < 1e-12); // halfway through the 10 decay steps
   assert(Math.abs(s(12)) < 1e-12);
 });
+
+Deno.test("per-parameter lr multipliers: 0 freezes, ½ halves the update and the decay", () => {
+  const p = new Float32Array([2, 2, 2]), g = [3, 3, 3];
+  new AdamW(3, { lr: 0.1, weightDecay: 0.5, lrScale: Float32Array.of(1, 0.5, 0) }).step(p, g);
+  // first step: p(1 − k·lr·wd) − k·lr·g/(|g| + eps)
+  assert(Math.abs(p[0] - (2 * (1 - 0.05) - 0.1)) < 1e-6, `${p[0]}`);
+  assert(Math.abs(p[1] - (2 * (1 - 0.025) - 0.05)) < 1e-6, `${p[1]}`);
+  assert.equal(p[2], 2);
+  assert.throws(() => new AdamW(2, { lrScale: new Float32Array(3) }), RangeError);
+});

@@ -53,6 +53,23 @@ export interface CnnTrainerOptions {
   readonly kernels?: KernelRoute;
   /** Worker threads (default: hardware concurrency, at most 8; 0 runs on the calling thread). */
   readonly workers?: number;
+  /** Learning-rate multiplier of the residual branch (conv1, conv2); the head keeps 1 (default 1). */
+  readonly residualLr?: number;
+}
+
+/**
+ * Per-parameter lr multipliers for {@link AdamW}: `residualLr` on the residual branch (w1, b1,
+ * w2, b2, the first params), 1 on the 1×1 head (the last 12); undefined when it is 1.
+ */
+export function residualLrScale(hidden: number, residualLr = 1): Float32Array | undefined {
+  if (residualLr === 1) return undefined;
+  if (!(Number.isFinite(residualLr) && residualLr >= 0)) {
+    throw new OptionError("residualLr", `${residualLr} is not ≥ 0`);
+  }
+  const P = cnnParamCount(hidden);
+  const s = new Float32Array(P).fill(residualLr);
+  s.fill(1, P - 12);
+  return s;
 }
 
 /** The result of one step: the loss terms before the update. */
@@ -246,6 +263,8 @@ export interface TrainColorCnnOptions {
   readonly weightDecay?: number;
   /** AdamW betas (default [0.9, 0.999]). */
   readonly betas?: readonly [number, number];
+  /** Learning-rate multiplier of the residual branch (default 1). */
+  readonly residualLr?: number;
   /** Loss weights; missing ones take the paper's stage-1 defaults. */
   readonly losses?: Partial<LossWeights>;
   /** Draws the batch of a step (source and pseudo-target crops). */
@@ -284,6 +303,7 @@ async function trainerFor(opts: TrainColorCnnOptions): Promise<CnnTrainerLike> {
     weightDecay: opts.weightDecay,
     betas: opts.betas,
     losses: opts.losses,
+    residualLr: opts.residualLr,
   };
   const device = opts.device ?? "cpu";
   if (device !== "cpu") {
