@@ -33,7 +33,11 @@ import {
   trainOnSampler,
 } from "../methods/lib/cnn_method.ts";
 import { alignedSampler, type BatchSampler, uniformSampler } from "../methods/lib/train_data.ts";
-import { semanticPairingMethod, semanticPairingSampler } from "../methods/semantic_pairing.ts";
+import {
+  PAPER_PROFILE as SEMANTIC_PAPER_PROFILE,
+  semanticPairingMethod,
+  semanticPairingSampler,
+} from "../methods/semantic_pairing.ts";
 
 const { values } = parseArgs({
   args: Deno.args,
@@ -54,7 +58,7 @@ if (!values.dataset) await buildFixtures({ out: root, preset: "small", seed: 0 }
 const ds = await openDataset(root);
 const profiles: Record<string, Readonly<Record<string, number | string | boolean>>> = {
   fast: CNN_FAST_PROFILE,
-  paper: CNN_PAPER_PROFILE,
+  paper: values.method === "semantic-pairing" ? SEMANTIC_PAPER_PROFILE : CNN_PAPER_PROFILE,
 };
 const profile = profiles[values.profile];
 if (!profile) throw new Error(`unknown profile ${values.profile}`);
@@ -143,9 +147,9 @@ const weights = await trainOnSampler(sampler, o, ctx, values.method, {
   },
 });
 const trainSeconds = (performance.now() - t0) / 1000;
-if (checkpoints.at(-1)?.step !== (o.stepZero ? 0 : undefined)) {
-  if (!checkpoints.some((c) => c.w === weights)) checkpoints.push({ step: -1, w: weights });
-}
+// step 0 runs return the start without checkpoints; without --every only step 0 was recorded
+if (o.stepZero) checkpoints.push({ step: 0, w: weights });
+else if (Number(values.every) <= 0) checkpoints.push({ step: -1, w: weights }); // -1: final
 for (const c of checkpoints) {
   const model = colorCnnModel(c.w, o);
   // mean loss of the 10 steps before the checkpoint (the batch loss itself is noisy)

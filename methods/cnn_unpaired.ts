@@ -18,13 +18,13 @@ import {
 } from "./lib/cnn_method.ts";
 import { uniformSampler } from "./lib/train_data.ts";
 
-/** The unpaired ablation. */
 /** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
 
 /** The paper-faithful profile (`--profile paper`), shared by the colour-CNN methods. */
 export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_PAPER_PROFILE;
 
+/** The unpaired ablation. */
 export const cnnUnpairedMethod: Method = {
   name: "cnn-unpaired",
   description: "Ablation of semantic-pairing: the same pre-ISP, 7,055-parameter colour CNN and " +

@@ -24,13 +24,13 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   lossPixelL1: { type: "number", default: 1, description: "pixel L1 against the true target" },
 };
 
-/** The paired upper bound. */
 /** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
 
 /** The paper-faithful profile (`--profile paper`), shared by the colour-CNN methods. */
 export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_PAPER_PROFILE;
 
+/** The paired upper bound. */
 export const oraclePairedMethod: Method = {
   name: "oracle-paired",
   description: "Upper bound (uses the true pairs): the reference 7,055-parameter colour CNN " +

@@ -83,12 +83,8 @@ const PAIRING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 const OPTIONS: Readonly<Record<string, OptionSpec>> = { ...CNN_OPTIONS, ...PAIRING_OPTIONS };
 
 /**
- * A fast CPU profile for the bench (2-core box): 64-pixel crops, batches of 8, 300 steps, with a
- * learning rate raised from the paper's 1e-4 (made for 10 epochs of 512-pixel crops) to 1e-3.
- * Tried on the small fixtures: lr 2e-3 and 5e-3 made validation scores swing by several dB from
- * one checkpoint to the next (1e-2 diverges); batch 16 and 600–1000 steps did not score better.
- * Train time on the small fixtures (338 RAW patches, 2 workers): ≈ 5 s pre-ISP + pairing and
- * ≈ 20–25 s for the 300 steps on the 2-core box (see bench/semantic_pairing_e2e.ts).
+ * The fast CPU profile of the bench (2-core box), shared by the colour-CNN methods: see
+ * {@link CNN_FAST_PROFILE} and docs/reference-method.md for how it was chosen (on val).
  */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
 
