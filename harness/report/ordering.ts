@@ -51,9 +51,15 @@ export function checkOrdering(
   const ref = by.get(refName);
   const missing = [refName, ...baselines].filter((n) => !by.has(n));
   const oracles = rows.filter((r) => r.usesTruth && !r.method.endsWith(STEP_ZERO_SUFFIX));
+  const info = (evidence.stepZero ?? []).map((d) => {
+    const f = (v: number, k: number) => (v >= 0 ? "+" : "") + v.toFixed(k);
+    return `info ${d.method} − step 0 (${d.phase}): PSNR ${f(d.psnr.mean, 2)} dB ` +
+      `[${f(d.psnr.lo, 2)}, ${f(d.psnr.hi, 2)}]${d.psnr.separated ? "" : " (not separated)"}, ` +
+      `SSIM ${f(d.ssim.mean, 3)} [${f(d.ssim.lo, 3)}, ${f(d.ssim.hi, 3)}]`;
+  });
   if (!ref || missing.length > 0 || oracles.length === 0) {
     const need = [...missing, ...(oracles.length ? [] : ["an upper-bound (usesTruth) method"])];
-    return { status: "SKIPPED", details: [`no result for ${need.join(", ")}`] };
+    return { status: "SKIPPED", details: [`no result for ${need.join(", ")}`, ...info] };
   }
   const details: string[] = [];
   let ok = true;
@@ -90,13 +96,6 @@ export function checkOrdering(
       }`,
     );
   }
-  for (const d of evidence.stepZero ?? []) {
-    const f = (v: number, k: number) => (v >= 0 ? "+" : "") + v.toFixed(k);
-    details.push(
-      `info ${d.method} − step 0 (${d.phase}): PSNR ${f(d.psnr.mean, 2)} dB ` +
-        `[${f(d.psnr.lo, 2)}, ${f(d.psnr.hi, 2)}]${d.psnr.separated ? "" : " (not separated)"}, ` +
-        `SSIM ${f(d.ssim.mean, 3)} [${f(d.ssim.lo, 3)}, ${f(d.ssim.hi, 3)}]`,
-    );
-  }
+  details.push(...info);
   return { status: ok ? "PASS" : "FAIL", details };
 }
