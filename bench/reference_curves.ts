@@ -6,8 +6,7 @@
  * and the weight norms (head deviation from identity, RMS of the residual branch's convs).
  *
  * ```sh
- * deno run -A bench/reference_curves.ts [--method semantic-pairing] [--profile fast|paper]
- *   [--opt key=value]… [--every 100] [--dataset DIR] [--json FILE]
+ * deno task bench:curves --every 100 --opt lr=0.003 --opt lrSchedule=cosine
  * ```
  * @module
  */
@@ -39,19 +38,65 @@ import {
   semanticPairingSampler,
 } from "../methods/semantic_pairing.ts";
 
-const { values } = parseArgs({
-  args: Deno.args,
-  options: {
-    method: { type: "string", default: "semantic-pairing" },
-    profile: { type: "string", default: "fast" },
-    opt: { type: "string", multiple: true, default: [] },
-    every: { type: "string", default: "0" },
-    dataset: { type: "string" },
-    seed: { type: "string", default: "0" },
-    json: { type: "string" },
-    classical: { type: "boolean", default: false },
-  },
-});
+const USAGE = `Usage: deno task bench:curves [options]
+
+Trains one colour-CNN method on the fixtures and prints val PSNR / SSIM / ΔE2000, the loss and the
+weight norms at step 0 and every --every steps (JSON lines). Val only: never the test phase.
+
+Options:
+  --method M       semantic-pairing (default), cnn-unpaired or oracle-paired
+  --profile P      fast (default) or paper
+  --opt key=value  a method option (repeatable)
+  --every N        checkpoint period in steps (default 0: step 0 and the end)
+  --dataset DIR    fixture dataset (default: build/reuse the small fixtures, seed 0)
+  --seed N         method seed (default 0)
+  --json FILE      also write the rows here
+  --classical      also score the classical method
+  --help           this text
+`;
+
+function fail(message: string): never {
+  console.error(`error: ${message}`);
+  Deno.exit(2);
+}
+
+let parsed;
+try {
+  parsed = parseArgs({
+    args: Deno.args,
+    options: {
+      method: { type: "string", default: "semantic-pairing" },
+      profile: { type: "string", default: "fast" },
+      opt: { type: "string", multiple: true, default: [] },
+      every: { type: "string", default: "0" },
+      dataset: { type: "string" },
+      seed: { type: "string", default: "0" },
+      json: { type: "string" },
+      classical: { type: "boolean", default: false },
+      help: { type: "boolean", default: false },
+    },
+  });
+} catch (e) {
+  fail((e as Error).message);
+}
+const { values } = parsed;
+if (values.help) {
+  console.log(USAGE);
+  Deno.exit(0);
+}
+if (!["semantic-pairing", "cnn-unpaired", "oracle-paired"].includes(values.method)) {
+  fail(
+    `--method: expected semantic-pairing, cnn-unpaired or oracle-paired, got '${values.method}'`,
+  );
+}
+if (!["fast", "paper"].includes(values.profile)) {
+  fail(`--profile: expected fast or paper, got '${values.profile}'`);
+}
+for (const [k, v] of [["--every", values.every], ["--seed", values.seed]] as const) {
+  if (!(Number.isInteger(Number(v)) && Number(v) >= 0)) {
+    fail(`${k}: expected a whole number ≥ 0, got '${v}'`);
+  }
+}
 
 const root = values.dataset ?? fixturesDir("small", 0);
 if (!values.dataset) await buildFixtures({ out: root, preset: "small", seed: 0 });
@@ -61,13 +106,12 @@ const profiles: Record<string, Readonly<Record<string, number | string | boolean
   paper: values.method === "semantic-pairing" ? SEMANTIC_PAPER_PROFILE : CNN_PAPER_PROFILE,
 };
 const profile = profiles[values.profile];
-if (!profile) throw new Error(`unknown profile ${values.profile}`);
 const specs = { ...CNN_OPTIONS, ...semanticPairingMethod.options };
 const options: Record<string, number | string | boolean> = { ...profile };
 for (const kv of values.opt) {
   const [k, v] = kv.split("=");
   const spec = specs[k];
-  if (!spec) throw new Error(`unknown option ${k}`);
+  if (!spec || v === undefined) fail(`--opt: '${kv}' is not key=value with a known option`);
   options[k] = spec.type === "number" ? Number(v) : spec.type === "boolean" ? v === "true" : v;
 }
 const ctx: MethodContext = {
