@@ -19,6 +19,8 @@ export interface RegistryEntry {
   readonly method: Method;
   /** Options for quick CPU benches (the module's `FAST_PROFILE`), empty when it has none. */
   readonly fastProfile: OptionValues;
+  /** The paper-faithful profile (the module's `PAPER_PROFILE`), when it has one. */
+  readonly paperProfile?: OptionValues;
 }
 
 /** What a method module looks like to the registry. */
@@ -48,7 +50,8 @@ function entryOf(mod: MethodModule): RegistryEntry {
   const method = findMethod(mod);
   if (!method) throw new Error("registry: a listed module exports no Method");
   const profile = (mod.FAST_PROFILE ?? {}) as OptionValues;
-  return { method, fastProfile: profile };
+  const paper = mod.PAPER_PROFILE as OptionValues | undefined;
+  return { method, fastProfile: profile, ...(paper ? { paperProfile: paper } : {}) };
 }
 
 /**

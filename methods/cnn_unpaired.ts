@@ -8,6 +8,7 @@ import type { Method, MethodContext, Model, TrainSplit } from "../harness/method
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  CNN_PAPER_PROFILE,
   COLOR_CNN_PARAMS,
   colorCnnModel,
   loadAll,
@@ -17,10 +18,13 @@ import {
 } from "./lib/cnn_method.ts";
 import { uniformSampler } from "./lib/train_data.ts";
 
-/** The unpaired ablation. */
 /** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
 
+/** The paper-faithful profile (`--profile paper`), shared by the colour-CNN methods. */
+export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_PAPER_PROFILE;
+
+/** The unpaired ablation. */
 export const cnnUnpairedMethod: Method = {
   name: "cnn-unpaired",
   description: "Ablation of semantic-pairing: the same pre-ISP, 7,055-parameter colour CNN and " +
@@ -29,7 +33,7 @@ export const cnnUnpairedMethod: Method = {
   options: CNN_OPTIONS,
   async train(split: TrainSplit, ctx: MethodContext): Promise<Model> {
     const o = readCnnOptions(ctx.options);
-    const src = await preIspAll(split.raws, o.preIsp, ctx);
+    const src = await preIspAll(split.raws, o.preIsp, ctx, o.denoise);
     const targets = await loadAll(split.rgbs);
     const sampler = uniformSampler(src.images, targets, {
       batchSize: o.batchSize,

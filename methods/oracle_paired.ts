@@ -10,6 +10,7 @@ import type { RgbImage } from "../harness/types.ts";
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  CNN_PAPER_PROFILE,
   COLOR_CNN_PARAMS,
   colorCnnModel,
   preIspAll,
@@ -23,10 +24,13 @@ const OPTIONS: Readonly<Record<string, OptionSpec>> = {
   lossPixelL1: { type: "number", default: 1, description: "pixel L1 against the true target" },
 };
 
-/** The paired upper bound. */
 /** Quick CPU bench options: the colour-CNN methods' shared fast profile. */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
 
+/** The paper-faithful profile (`--profile paper`), shared by the colour-CNN methods. */
+export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_PAPER_PROFILE;
+
+/** The paired upper bound. */
 export const oraclePairedMethod: Method = {
   name: "oracle-paired",
   description: "Upper bound (uses the true pairs): the reference 7,055-parameter colour CNN " +
@@ -48,7 +52,7 @@ export const oraclePairedMethod: Method = {
       if (!t) throw new InputError(r.name, "no true target for this train RAW patch");
       truths.push(await t.load());
     }
-    const src = await preIspAll(split.raws, o.preIsp, ctx);
+    const src = await preIspAll(split.raws, o.preIsp, ctx, o.denoise);
     const sampler = alignedSampler(src.images, truths, {
       batchSize: o.batchSize,
       crop: o.crop,

@@ -13,6 +13,8 @@ import type { Embedder } from "./lib/embed/embedder.ts";
 import {
   CNN_FAST_PROFILE,
   CNN_OPTIONS,
+  CNN_PAPER_PROFILE,
+  type CnnMethodOptions,
   COLOR_CNN_PARAMS,
   colorCnnModel,
   loadAll,
@@ -29,7 +31,7 @@ import {
 } from "./lib/pairing/image_pairing.ts";
 import { PATCH_PAIRING_DEFAULTS } from "./lib/pairing/patch_pairing.ts";
 import { buildPseudoPairs, type PseudoPairOptions } from "./lib/pairing/pseudo_pairs.ts";
-import { pseudoPairSampler } from "./lib/train_data.ts";
+import { type BatchSampler, pseudoPairSampler } from "./lib/train_data.ts";
 
 /** Pairing options of `semantic-pairing` (the CNN ones come from {@link CNN_OPTIONS}). */
 const PAIRING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
@@ -56,7 +58,12 @@ const PAIRING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   epsilon: { type: "number", default: 0.05, description: "image-level entropic ε" },
   iterations: { type: "number", default: 20, description: "image-level Sinkhorn iterations" },
   temperature: { type: "number", default: 1, description: "cost temperature T" },
-  imageTopK: { type: "number", default: 4, description: "target scenes kept per RAW scene" },
+  imageTopK: {
+    type: "number",
+    default: 10,
+    description: "target scenes kept per RAW scene (paper 10; also the best trained val score " +
+      "on the fixtures)",
+  },
   imageWeighting: {
     type: "string",
     default: "scores",
@@ -76,14 +83,22 @@ const PAIRING_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 const OPTIONS: Readonly<Record<string, OptionSpec>> = { ...CNN_OPTIONS, ...PAIRING_OPTIONS };
 
 /**
- * A fast CPU profile for the bench (2-core box): 64-pixel crops, batches of 8, 300 steps, with a
- * learning rate raised from the paper's 1e-4 (made for 10 epochs of 512-pixel crops) to 1e-3.
- * Tried on the small fixtures: lr 2e-3 and 5e-3 made validation scores swing by several dB from
- * one checkpoint to the next (1e-2 diverges); batch 16 and 600–1000 steps did not score better.
- * Train time on the small fixtures (338 RAW patches, 2 workers): ≈ 5 s pre-ISP + pairing and
- * ≈ 20–25 s for the 300 steps on the 2-core box (see bench/semantic_pairing_e2e.ts).
+ * The fast CPU profile of the bench (2-core box), shared by the colour-CNN methods: see
+ * {@link CNN_FAST_PROFILE} and docs/reference-method.md for how it was chosen (on val).
  */
 export const FAST_PROFILE: Readonly<Record<string, number | string | boolean>> = CNN_FAST_PROFILE;
+
+/**
+ * The paper-faithful profile (`--profile paper`): the colour-CNN paper profile (identity head,
+ * crop 512, batch 24, 10 epochs, denoise step) with the paper's own image-level matching (its
+ * FGW surrogate) keeping the top-10 target scenes weighted by their plan scores.
+ */
+export const PAPER_PROFILE: Readonly<Record<string, number | string | boolean>> = {
+  ...CNN_PAPER_PROFILE,
+  ot: "paper-surrogate",
+  imageTopK: 10,
+  imageWeighting: "scores",
+};
 
 function pairingOptions(options: MethodContext["options"]): PseudoPairOptions {
   const num = (k: string) => optionValue<number>(options, OPTIONS, k);
@@ -117,6 +132,54 @@ async function makeEmbedder(options: MethodContext["options"]): Promise<Embedder
   return await createDinov2Embedder(path ? { model: path } : {});
 }
 
+/**
+ * Everything of the reference method before the CNN's training: pre-ISP (+ denoise) of the train
+ * RAWs, scene stitching, descriptors, image- and patch-level pairing, and the pseudo-pair batch
+ * sampler. Exposed so that experiments (learning curves) can train on the very same batches.
+ */
+export async function semanticPairingSampler(
+  split: TrainSplit,
+  ctx: MethodContext,
+): Promise<{ sampler: BatchSampler; options: CnnMethodOptions }> {
+  const o = readCnnOptions(ctx.options);
+  const pairing = pairingOptions(ctx.options);
+  const keep = pairing.patch?.keep ?? 8;
+  if (!(Number.isInteger(keep) && keep >= 1)) throw new OptionError("pseudoTopK", "must be ≥ 1");
+  const src = await preIspAll(split.raws, o.preIsp, ctx, o.denoise);
+  const targets = await loadAll(split.rgbs);
+  const embedder = await makeEmbedder(ctx.options);
+  try {
+    const t0 = performance.now();
+    const p = await buildPseudoPairs(
+      {
+        srcNames: split.raws.map((s) => s.name),
+        srcImages: src.images,
+        srcRaws: src.raws,
+        tgtNames: split.rgbs.map((s) => s.name),
+        tgtImages: targets,
+      },
+      embedder,
+      pairing,
+    );
+    const flagged = p.srcLayouts.filter((l) => l.ambiguous).length +
+      p.tgtLayouts.filter((l) => l.ambiguous).length;
+    ctx.log(
+      `semantic-pairing: ${p.srcScenes.length} RAW × ${p.tgtScenes.length} RGB scenes paired ` +
+        `(${embedder.name}/${pairing.scene?.ot}) in ${(performance.now() - t0).toFixed(0)} ms; ` +
+        `${flagged} ambiguous layouts`,
+    );
+    const sampler = pseudoPairSampler(src.images, targets, p.pairs, {
+      batchSize: o.batchSize,
+      crop: o.crop,
+      seed: ctx.seed,
+      topK: keep,
+    });
+    return { sampler, options: o };
+  } finally {
+    await embedder.dispose?.();
+  }
+}
+
 /** The reference method. */
 export const semanticPairingMethod: Method = {
   name: "semantic-pairing",
@@ -127,47 +190,12 @@ export const semanticPairingMethod: Method = {
   params: COLOR_CNN_PARAMS,
   options: OPTIONS,
   async train(split: TrainSplit, ctx: MethodContext): Promise<Model> {
-    const o = readCnnOptions(ctx.options);
-    const pairing = pairingOptions(ctx.options);
-    const keep = pairing.patch?.keep ?? 8;
-    if (!(Number.isInteger(keep) && keep >= 1)) throw new OptionError("pseudoTopK", "must be ≥ 1");
-    const src = await preIspAll(split.raws, o.preIsp, ctx);
-    const targets = await loadAll(split.rgbs);
-    const embedder = await makeEmbedder(ctx.options);
-    try {
-      const t0 = performance.now();
-      const p = await buildPseudoPairs(
-        {
-          srcNames: split.raws.map((s) => s.name),
-          srcImages: src.images,
-          srcRaws: src.raws,
-          tgtNames: split.rgbs.map((s) => s.name),
-          tgtImages: targets,
-        },
-        embedder,
-        pairing,
-      );
-      const flagged = p.srcLayouts.filter((l) => l.ambiguous).length +
-        p.tgtLayouts.filter((l) => l.ambiguous).length;
-      ctx.log(
-        `semantic-pairing: ${p.srcScenes.length} RAW × ${p.tgtScenes.length} RGB scenes paired ` +
-          `(${embedder.name}/${pairing.scene?.ot}) in ${(performance.now() - t0).toFixed(0)} ms; ` +
-          `${flagged} ambiguous layouts`,
-      );
-      const sampler = pseudoPairSampler(src.images, targets, p.pairs, {
-        batchSize: o.batchSize,
-        crop: o.crop,
-        seed: ctx.seed,
-        topK: keep,
-      });
-      return colorCnnModel(
-        await trainOnSampler(sampler, o, ctx, "semantic-pairing"),
-        o,
-        ctx.device,
-      );
-    } finally {
-      await embedder.dispose?.();
-    }
+    const { sampler, options } = await semanticPairingSampler(split, ctx);
+    return colorCnnModel(
+      await trainOnSampler(sampler, options, ctx, "semantic-pairing"),
+      options,
+      ctx.device,
+    );
   },
 };
 

@@ -14,8 +14,14 @@ import { getMethod, listMethods, parseOptFlags, resolveOptions, withPlugins } fr
 import { writePsnrChart } from "../report/chart.ts";
 import { reportHtml } from "../report/html.ts";
 import { resultsJson } from "../report/json.ts";
-import { checkOrdering } from "../report/ordering.ts";
+import { checkOrdering, stepZeroLines } from "../report/ordering.ts";
 import { phasePower, powerLines } from "../report/power.ts";
+import {
+  STEP_ZERO_SUFFIX,
+  type StepZeroDifference,
+  stepZeroDifferences,
+  withStepZeroRows,
+} from "../report/step_zero.ts";
 import { leaderboardTable } from "../report/table.ts";
 import { writeFilesAtomic } from "../score.ts";
 import { leaderboard, openResultsDb, perImageScores } from "../store/results.ts";
@@ -42,7 +48,9 @@ Options:
   --out DIR            output folder (default out)
   --json FILE          also write the results JSON here
   --opt m.key=value    a method option (repeatable), typed by the method's option spec
-  --profile P          fast (each method's FAST_PROFILE, default) or default (the methods' defaults)
+  --profile P          fast (each method's FAST_PROFILE, default), paper (the paper-faithful
+                       PAPER_PROFILE where a method has one, else FAST_PROFILE) or default
+                       (the methods' defaults)
   --plugin PATH        add a method from outside the registry (repeatable): a .ts/.js module
                        exporting a Method, an isp-method.json, or a folder holding one (docs/plugins.md)
   --export-onnx DIR    also write each trained model as ONNX to DIR (<method>-seed<N>-<hash>.onnx;
@@ -52,7 +60,9 @@ Options:
 
 The ordering check (known relations between the methods' scores) applies to fixture datasets
 built by \`deno task fixtures\` (recognised by their dataset.json); on other data it is reported
-as skipped and never fails the run.
+as skipped and never fails the run. Learned colour-CNN methods also run untrained, as
+<name>@step0 rows: the check requires the reference method to beat its own step 0 on val, and
+prints the trained − step-0 differences.
 
 Exit codes:
   0  every run succeeded (and the ordering check passed or was skipped)
@@ -184,8 +194,8 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
   const seeds = parseSeeds(values.seeds);
   const device = parseDevice(values.device);
   const profile = values.profile ?? "fast";
-  if (profile !== "fast" && profile !== "default") {
-    throw new OptionError("--profile", `expected fast or default, got '${profile}'`);
+  if (profile !== "fast" && profile !== "default" && profile !== "paper") {
+    throw new OptionError("--profile", `expected fast, paper or default, got '${profile}'`);
   }
   const registry = withPlugins(listMethods(), await loadPlugins(values.plugin ?? []));
   if (values.methods !== undefined && values.methods.trim() === "") {
@@ -196,15 +206,20 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
     : registry.map((e) => e.method.name).filter((n) => !NOT_BY_DEFAULT.includes(n));
   if (names.length === 0) throw new OptionError("--methods", "no method selected");
   const optFlags = parseOptFlags(values.opt ?? [], registry);
-  const plan: PlannedMethod[] = names.map((n) => {
+  const plan: PlannedMethod[] = withStepZeroRows(names.map((n) => {
     const e = getMethod(n, registry);
     const options = resolveOptions(
       e.method,
-      profile === "fast" ? e.fastProfile : {},
+      profile === "fast"
+        ? e.fastProfile
+        : profile === "paper"
+        ? e.paperProfile ?? e.fastProfile
+        : {},
       optFlags.get(n) ?? {},
     );
     return { method: e.method, options };
-  });
+  }));
+  const ranked = plan.map((p) => p.method.name);
 
   try {
     await Deno.mkdir(join(out, "report"), { recursive: true });
@@ -241,17 +256,17 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
     const phases = new Map<Phase, LeaderboardRow[]>();
     const select = {
       datasetHash: result.datasetHash,
-      methods: names,
+      methods: ranked,
       optionSets: Object.fromEntries(plan.map((p) => [p.method.name, p.options])),
     };
     for (const phase of result.phases) phases.set(phase, await leaderboard(db, phase, select));
     if (phases.size === 0) io.stdout(`nothing scored: no phase of ${dataDir} has targets\n`);
     for (const [phase, rows] of phases) {
       io.stdout(`\nLeaderboard, phase ${phase} (${dataDir}):\n${leaderboardTable(rows)}\n`);
-      // Upper bounds are left out: the question is how close two competitors may be and still
-      // be told apart.
+      // Upper bounds and step-0 ablations are left out: the question is how close two competitors
+      // may be and still be told apart.
       const scores = new Map<string, ImageScore[]>();
-      for (const r of rows.filter((r) => !r.usesTruth)) {
+      for (const r of rows.filter((r) => !r.usesTruth && !r.method.endsWith(STEP_ZERO_SUFFIX))) {
         scores.set(r.method, await perImageScores(db, r.method, phase, select));
       }
       const power = phasePower(scores);
@@ -262,10 +277,24 @@ async function benchUnchecked(args: readonly string[], io: BenchIo): Promise<num
       io.stdout(printable(`FAILED ${f.method} ${f.phase} seed ${f.seed}: ${f.error}`) + "\n");
     }
     const checkPhase = phases.has("test") ? "test" : "val";
+    const lbOpts = {
+      datasetHash: result.datasetHash,
+      optionSets: Object.fromEntries(plan.map((p) => [p.method.name, p.options])),
+    };
+    const stepZero: StepZeroDifference[] = [];
+    for (const ph of phases.keys()) {
+      stepZero.push(...await stepZeroDifferences(db, ph, ranked, lbOpts));
+    }
     const fixture = isFixtureDataset(dataset.meta);
     const check = fixture
-      ? checkOrdering(phases.get(checkPhase) ?? [])
-      : { status: "SKIPPED", details: ["not a fixture dataset (no fixture dataset.json)"] };
+      ? checkOrdering(phases.get(checkPhase) ?? [], {}, { val: phases.get("val"), stepZero })
+      : {
+        status: "SKIPPED",
+        details: [
+          "not a fixture dataset (no fixture dataset.json)",
+          ...stepZeroLines(stepZero),
+        ],
+      };
     const checkLine = `ordering check (${checkPhase}): ${check.status}`;
     io.stdout(`\n${checkLine}\n${check.details.map((d) => `  ${d}\n`).join("")}`);
 

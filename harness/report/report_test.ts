@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readImage } from "../io/image.ts";
+import type { Method } from "../method.ts";
 import type { LeaderboardRow } from "../store/types.ts";
 import { drawBarsImage, writePsnrChart } from "./chart.ts";
 import { escapeHtml, reportHtml } from "./html.ts";
 import { resultsJson } from "./json.ts";
 import { checkOrdering } from "./ordering.ts";
+import { withStepZeroRows } from "./step_zero.ts";
 import { leaderboardTable } from "./table.ts";
 
 const iv = (mean: number) => ({ mean, lo: mean - 1, hi: mean + 1 });
@@ -103,4 +105,57 @@ Deno.test("charts: Chart.js PNG and the plain fallback draw the intervals", asyn
   };
   const a = barTop(50), b = barTop(150);
   assert.ok(a > 0 && b > 0 && b < a, `bar tops a=${a} b=${b}`);
+});
+
+Deno.test("ordering check: the reference must beat its own step 0 on val", () => {
+  const test = [
+    row("classical", 20, 10),
+    row("color-transfer", 21, 9),
+    row("semantic-pairing", 22, 8),
+    row("semantic-pairing@step0", 30, 4), // step-0 rows are never compared on the test phase
+    row("oracle", 25, 5, true),
+    { ...row("oracle@step0", 10, 20, true) }, // nor counted as upper bounds
+  ];
+  const val = (trained: number, zero: number) => [
+    { ...row("semantic-pairing", trained, 8), phase: "val" },
+    { ...row("semantic-pairing@step0", zero, 8), phase: "val" },
+  ];
+  const pass = checkOrdering(test, {}, { val: val(23, 22.5) });
+  assert.equal(pass.status, "PASS");
+  assert.equal(pass.details.at(-1), "ok   semantic-pairing val PSNR 23.00 > its step 0 22.50");
+  const fail = checkOrdering(test, {}, { val: val(22.4, 22.5) });
+  assert.equal(fail.status, "FAIL");
+  assert.deepEqual(fail.details.filter((d) => d.startsWith("FAIL")), [
+    "FAIL semantic-pairing val PSNR 22.40 > its step 0 22.50",
+  ]);
+  const info = checkOrdering(test, {}, {
+    stepZero: [{
+      method: "semantic-pairing",
+      phase: "test",
+      psnr: { mean: 0.5, lo: 0.2, hi: 0.8, separated: true },
+      ssim: { mean: -0.01, lo: -0.02, hi: 0.001, separated: false },
+    }],
+  });
+  assert.equal(info.status, "PASS");
+  assert.equal(
+    info.details.at(-1),
+    "info semantic-pairing − step 0 (test): PSNR +0.50 dB [+0.20, +0.80], SSIM -0.010 [-0.020, +0.001]",
+  );
+});
+
+Deno.test("withStepZeroRows adds <name>@step0 after each method with a stepZero option", () => {
+  const m = (name: string, withOption: boolean): Method => ({
+    name,
+    description: "",
+    params: 0,
+    options: withOption ? { stepZero: { type: "boolean", default: false, description: "" } } : {},
+    train: () => Promise.reject(new Error("unused")),
+  });
+  const plan = withStepZeroRows([
+    { method: m("a", false), options: {} },
+    { method: m("b", true), options: { stepZero: false, lr: 1 } },
+    { method: m("c", true), options: { stepZero: true } },
+  ]);
+  assert.deepEqual(plan.map((p) => p.method.name), ["a", "b", "b@step0", "c"]);
+  assert.deepEqual(plan[2].options, { stepZero: true, lr: 1 });
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { initColorCnn } from "./cnn/init.ts";
-import { colorCnnModel, readCnnOptions } from "./cnn_method.ts";
+import { cnnInput, colorCnnModel, readCnnOptions, trainOnSampler } from "./cnn_method.ts";
+import { testContext, TINY_SCHEDULE, tinySplit } from "./testing/cnn_methods.ts";
+import { uniformSampler } from "./train_data.ts";
 import { photoRaw } from "./onnx/testdata.ts";
 
 Deno.test("a colour-CNN model renders the same image on WebGPU (lavapipe here) and on the CPU", async () => {
@@ -25,4 +27,35 @@ Deno.test("a colour-CNN model renders the same image on WebGPU (lavapipe here) a
   } finally {
     await gpu.dispose?.();
   }
+});
+
+Deno.test("stepZero returns the start untrained: the moment head, residual branch zeroed", async () => {
+  const split = await tinySplit();
+  const src = await Promise.all(split.raws.map((r) => r.load()));
+  const sources = src.map((r) => cnnInput(r, {}, { chromaSigma: 3, lumaSigma: 0 }));
+  const targets = await Promise.all(split.rgbs.map((r) => r.load()));
+  const opts = { ...TINY_SCHEDULE, headInit: "moments" };
+  const sampler = () => uniformSampler(sources, targets, { batchSize: 4, crop: 16, seed: 42 });
+  const logs: string[] = [];
+  const zero = await trainOnSampler(
+    sampler(),
+    readCnnOptions({ ...opts, stepZero: true }),
+    testContext({}, logs),
+    "t",
+  );
+  assert.ok(logs.some((l) => /step 0 \(the start, untrained/.test(l)), logs.join("\n"));
+  assert.ok(zero.w2.every((v) => v === 0) && zero.b2.every((v) => v === 0));
+  assert.ok(Math.abs(zero.wh[0] - 1) > 0.05, `head ${zero.wh}`); // the moment map, not identity
+  // the same sampler and options without stepZero start from exactly these weights and move
+  let start: Float32Array | undefined;
+  const trained = await trainOnSampler(sampler(), readCnnOptions(opts), testContext({}), "t", {
+    onCheckpoint: (s, w) => s === 0 && (start = w.wh),
+  });
+  assert.deepEqual(start, zero.wh);
+  assert.notDeepEqual(trained.wh, zero.wh);
+});
+
+Deno.test("denoise options are checked by name", () => {
+  assert.throws(() => readCnnOptions({ denoiseChroma: -1 }), /denoiseChroma/);
+  assert.throws(() => readCnnOptions({ lrSchedule: "step" }), /lrSchedule/);
 });

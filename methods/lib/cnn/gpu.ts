@@ -11,6 +11,7 @@
 import { InputError, OptionError } from "../../../harness/errors.ts";
 import type { RgbImage } from "../../../harness/types.ts";
 import { AdamW } from "./adamw.ts";
+import { residualLrScale } from "./train.ts";
 import { cloneWeights, flattenWeights, initColorCnn, unflattenWeights } from "./init.ts";
 import { fillReflectBorder } from "./kernels.ts";
 import {
@@ -288,13 +289,35 @@ export class GpuCnnTrainer implements CnnTrainerLike {
     return unflattenWeights(this.#params.slice(), this.hidden);
   }
 
+  /** Images per micro-batch: what fits the binding limit (or `maxChunk`, when set for tests). */
+  #chunk(n: number, h: number, w: number): number {
+    const limit = this.#gpu.device.limits.maxStorageBufferBindingSize;
+    const perImage = (h + 2) * (w + 2) * this.hidden * 4;
+    const fit = Math.max(1, Math.floor(limit / perImage));
+    if (fit === 1 && perImage > limit) {
+      throw new InputError("batch", `a ${h}×${w} crop does not fit the GPU's storage buffers`);
+    }
+    return Math.min(n, fit, this.maxChunk ?? n);
+  }
+
+  /** Largest micro-batch (default: as many images as fit); tests set it to force chunking. */
+  maxChunk?: number;
+
   /** Loss terms and gradient of a batch at the current weights (no update). */
   async gradient(bt: CnnBatch): Promise<GradientResult> {
     validateBatch(bt);
     const { n, h, w } = bt, C = this.hidden, px = h * w, len = px * 3;
     const weights = this.weights;
     this.#gpu.setWeights(weights);
-    const y = await this.#gpu.forward(bt.source, n, h, w);
+    // Micro-batches of `chunk` images keep every buffer under the device's binding limit (the
+    // paper's 24 × 512² crops need ~3.2 GB of hidden activations); the forward is redone per
+    // chunk before its backward, and the gradients are summed.
+    const chunk = this.#chunk(n, h, w);
+    const y = new Float32Array(n * len);
+    for (let a = 0; a < n; a += chunk) {
+      const e = Math.min(n, a + chunk);
+      y.set(await this.#gpu.forward(bt.source.subarray(a * len, e * len), e - a, h, w), a * len);
+    }
     const z = new Float32Array(y.length), out = new Float32Array(y.length);
     const { wh, bh } = weights;
     for (let p = 0; p < y.length; p += 3) {
@@ -339,14 +362,22 @@ export class GpuCnnTrainer implements CnnTrainerLike {
         grad[oBh + c] += gz[c];
       }
     }
-    const { dw1k, db1, dw2k } = await this.#gpu.backward(dy);
-    for (let c = 0; c < C; c++) {
-      for (let ci = 0; ci < 3; ci++) {
-        for (let t = 0; t < 9; t++) grad[(c * 3 + ci) * 9 + t] = dw1k[(t * 3 + ci) * C + c];
-      }
-      grad[27 * C + c] = db1[c];
-      for (let o = 0; o < 3; o++) {
-        for (let t = 0; t < 9; t++) grad[28 * C + (o * C + c) * 9 + t] = dw2k[(o * 9 + t) * C + c];
+    const starts = Array.from({ length: Math.ceil(n / chunk) }, (_, i) => i * chunk).reverse();
+    for (const [k, a] of starts.entries()) {
+      const e = Math.min(n, a + chunk);
+      // the last chunk's activations are still on the device; earlier ones are recomputed
+      if (k > 0) await this.#gpu.forward(bt.source.subarray(a * len, e * len), e - a, h, w);
+      const { dw1k, db1, dw2k } = await this.#gpu.backward(dy.subarray(a * len, e * len));
+      for (let c = 0; c < C; c++) {
+        for (let ci = 0; ci < 3; ci++) {
+          for (let t = 0; t < 9; t++) grad[(c * 3 + ci) * 9 + t] += dw1k[(t * 3 + ci) * C + c];
+        }
+        grad[27 * C + c] += db1[c];
+        for (let o = 0; o < 3; o++) {
+          for (let t = 0; t < 9; t++) {
+            grad[28 * C + (o * C + c) * 9 + t] += dw2k[(o * 9 + t) * C + c];
+          }
+        }
       }
     }
     return {
@@ -356,10 +387,10 @@ export class GpuCnnTrainer implements CnnTrainerLike {
     };
   }
 
-  /** One forward + backward + AdamW update; returns the loss terms before the update. */
-  async step(b: CnnBatch): Promise<LossTerms> {
+  /** One forward + backward + AdamW update (at `lr` when given); returns the loss terms before it. */
+  async step(b: CnnBatch, lr?: number): Promise<LossTerms> {
     const { terms, grad } = await this.gradient(b);
-    this.#opt.step(this.#params, grad);
+    this.#opt.step(this.#params, grad, lr);
     return terms;
   }
 
@@ -385,6 +416,7 @@ export async function createGpuCnnTrainer(
     lr: opts.lr,
     weightDecay: opts.weightDecay,
     betas: opts.betas,
+    lrScale: residualLrScale(weights.hidden, opts.residualLr),
   });
   return new GpuCnnTrainer(
     new GpuCnn(device, weights.hidden),

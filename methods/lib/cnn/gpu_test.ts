@@ -69,3 +69,33 @@ Deno.test("trainColorCnn on device gpu follows the CPU run", async () => {
     );
   }
 });
+
+// The paper profile's batch (24) through the WebGPU trainer in micro-batches (forced to 5 here,
+// as the binding limit forces them at the paper's 512² crops), with the profile's losses and a
+// trained-looking head: loss and every gradient equal the CPU trainer's.
+Deno.test("WebGPU micro-batched gradient of a paper-profile batch equals the CPU path", async () => {
+  const w = initColorCnn(33);
+  w.wh.set([3.2, -0.6, -0.9, -0.5, 2.1, -0.4, -0.9, -0.4, 2.8]);
+  w.bh.set([0.02, -0.01, 0.03]);
+  const r = seededRandom(8);
+  w.w2.forEach((_, i) => (w.w2[i] = 0.01 * (r() - 0.5)));
+  const gpu = await createGpuCnnTrainer({ init: w });
+  assert(gpu, "no WebGPU adapter (install mesa-vulkan-drivers for lavapipe)");
+  gpu.maxChunk = 5;
+  const cpu = await createCnnTrainer({ init: w, workers: 0 });
+  try {
+    const b = batch(77, 24, 12, 10);
+    const a = await cpu.gradient(b), g = await gpu.gradient(b);
+    assert(relError(g.output, a.output) < 1e-5, "output");
+    assert(Math.abs(g.terms.total - a.terms.total) < 1e-5 * a.terms.total, "loss");
+    const ga = unflattenWeights(Float32Array.from(a.grad), 128);
+    const gg = unflattenWeights(Float32Array.from(g.grad), 128);
+    for (const k of ["w1", "b1", "w2", "b2", "wh", "bh"] as const) {
+      const e = relError(gg[k], ga[k]);
+      assert(e < 1e-5, `gradient of ${k}: rel. error ${e}`);
+    }
+  } finally {
+    cpu.close();
+    gpu.close();
+  }
+});

@@ -37,6 +37,13 @@ export interface LossWeights {
   readonly tv: number;
   /** Pixel L1 against the target, for paired oracles (default 0). */
   readonly pixelL1: number;
+  /**
+   * Scale of the gradient (Sobel) channels of the Gram feature bank (default 1). Unscaled, the
+   * colour×colour block carries ~99.9% of the Gram loss on the fixtures and the loss constrains
+   * almost no texture or noise; a scale that gives gradient channels the colour channels' energy
+   * on the targets (see {@link gramGradScale}) makes every block count.
+   */
+  readonly gramGradScale?: number;
 }
 
 /** The paper's stage-1 loss weights. */
@@ -238,8 +245,26 @@ export function histUVLoss(
 /** Number of feature channels of the Gram feature bank. */
 export const GRAM_CHANNELS = 9;
 
+/**
+ * The gradient-channel scale that equalises the energy of the Gram bank's blocks on a set of
+ * images (N×h×w×3): √(mean square of the colour channels / mean square of the Sobel channels),
+ * measured at full resolution on the valid interior.
+ */
+export function gramGradScale(images: Float32Array, n: number, h: number, w: number): number {
+  let colour = 0, grad = 0;
+  const len = h * w * 3;
+  for (let i = 0; i < n; i++) {
+    const F = gramFeatures(Float64Array.from(images.subarray(i * len, (i + 1) * len)), h, w);
+    const K = (h - 2) * (w - 2);
+    for (let k = 0; k < 3 * K; k++) colour += F[k] * F[k];
+    for (let k = 3 * K; k < 9 * K; k++) grad += F[k] * F[k];
+  }
+  // per channel: colour has 3 channels, gradients 6
+  return grad > 0 ? Math.sqrt((colour / 3) / (grad / 6)) : 1;
+}
+
 /** The Gram feature bank at one scale: F (9 × K, K = (h−2)(w−2)) of an h×w×3 image. */
-function gramFeatures(img: Float64Array, h: number, w: number): Float64Array {
+function gramFeatures(img: Float64Array, h: number, w: number, gs = 1): Float64Array {
   const hv = h - 2, wv = w - 2, K = hv * wv, rs = 3 * w;
   const F = new Float64Array(GRAM_CHANNELS * K);
   for (let r = 0; r < hv; r++) {
@@ -251,8 +276,8 @@ function gramFeatures(img: Float64Array, h: number, w: number): Float64Array {
         const d = img[i + rs], e = img[i + rs + 3], f = img[i + rs + 6];
         const g = img[i + 2 * rs], hh = img[i + 2 * rs + 3], ii = img[i + 2 * rs + 6];
         F[ch * K + k] = e;
-        F[(3 + ch) * K + k] = (cc + 2 * f + ii - a - 2 * d - g) / 8;
-        F[(6 + ch) * K + k] = (g + 2 * hh + ii - a - 2 * b - cc) / 8;
+        F[(3 + ch) * K + k] = gs * (cc + 2 * f + ii - a - 2 * d - g) / 8;
+        F[(6 + ch) * K + k] = gs * (g + 2 * hh + ii - a - 2 * b - cc) / 8;
       }
     }
   }
@@ -260,14 +285,20 @@ function gramFeatures(img: Float64Array, h: number, w: number): Float64Array {
 }
 
 /** Adjoint of {@link gramFeatures}: accumulates dF into dImg. */
-function gramFeaturesBackward(dF: Float64Array, dImg: Float64Array, h: number, w: number): void {
+function gramFeaturesBackward(
+  dF: Float64Array,
+  dImg: Float64Array,
+  h: number,
+  w: number,
+  gs = 1,
+): void {
   const hv = h - 2, wv = w - 2, K = hv * wv, rs = 3 * w;
   for (let r = 0; r < hv; r++) {
     for (let c = 0; c < wv; c++) {
       const k = r * wv + c;
       for (let ch = 0; ch < 3; ch++) {
         const i = (r * w + c) * 3 + ch;
-        const gx = dF[(3 + ch) * K + k] / 8, gy = dF[(6 + ch) * K + k] / 8;
+        const gx = gs * dF[(3 + ch) * K + k] / 8, gy = gs * dF[(6 + ch) * K + k] / 8;
         dImg[i] -= gx + gy;
         dImg[i + 3] -= 2 * gy;
         dImg[i + 6] += gx - gy;
@@ -312,7 +343,10 @@ function pyramid(img: Float32Array, h: number, w: number) {
   return [{ img: full, h, w }, { img: half, h: h2, w: w2 }].filter((s) => s.h > 2 && s.w > 2);
 }
 
-/** Gram loss of one pair (sum over scales of the Gram-matrix MSE); adds `scale`·gradient to `g`. */
+/**
+ * Gram loss of one pair (sum over scales of the Gram-matrix MSE, gradient channels scaled by
+ * `gs`); adds `scale`·gradient to `g`.
+ */
 export function gramLoss(
   out: Float32Array,
   tgt: Float32Array,
@@ -320,6 +354,7 @@ export function gramLoss(
   w: number,
   g?: Float32Array,
   scale = 1,
+  gs = 1,
 ): number {
   const po = pyramid(out, h, w), pt = pyramid(tgt, h, w);
   const c = GRAM_CHANNELS;
@@ -328,8 +363,8 @@ export function gramLoss(
   for (let s = 0; s < po.length; s++) {
     const { img, h: hs, w: ws } = po[s];
     const K = (hs - 2) * (ws - 2);
-    const Fo = gramFeatures(img, hs, ws);
-    const Go = gramOf(Fo, K), Gt = gramOf(gramFeatures(pt[s].img, hs, ws), K);
+    const Fo = gramFeatures(img, hs, ws, gs);
+    const Go = gramOf(Fo, K), Gt = gramOf(gramFeatures(pt[s].img, hs, ws, gs), K);
     value += mse(Go, Gt);
     if (!g) continue;
     const dF = new Float64Array(c * K);
@@ -342,7 +377,7 @@ export function gramLoss(
       }
     }
     const dImg = new Float64Array(hs * ws * 3);
-    gramFeaturesBackward(dF, dImg, hs, ws);
+    gramFeaturesBackward(dF, dImg, hs, ws, gs);
     grads.push(dImg);
   }
   if (!g) return value;
@@ -506,7 +541,9 @@ export function pairLoss(
   return {
     histY: weights.histY ? hist.histYLoss(out, tgt, px, g, scale * weights.histY) : 0,
     histUV: weights.histUV ? hist.histUVLoss(out, tgt, px, g, scale * weights.histUV) : 0,
-    gram: weights.gram ? gramLoss(out, tgt, h, w, g, scale * weights.gram) : 0,
+    gram: weights.gram
+      ? gramLoss(out, tgt, h, w, g, scale * weights.gram, weights.gramGradScale ?? 1)
+      : 0,
     tv: weights.tv ? tvLoss(out, h, w, g, scale * weights.tv) : 0,
     pixelL1: weights.pixelL1 ? pixelL1Loss(out, tgt, g, scale * weights.pixelL1) : 0,
   };

@@ -2,6 +2,8 @@ import assert from "node:assert/strict";
 import {
   colorLoss,
   DEFAULT_LOSS_WEIGHTS,
+  gramGradScale,
+  gramLoss,
   type HistLosses,
   JS_HIST_LOSSES,
   type LossWeights,
@@ -74,4 +76,44 @@ Deno.test("WASM histogram losses equal the typed-array ones, call after call", (
       assert(relError(gb, ga) < 1e-6, `${name} call ${k}: gradient ${relError(gb, ga)}`);
     }
   }
+});
+
+Deno.test("Gram loss with scaled gradient channels: gradient equals finite differences", () => {
+  const h = 7, w = 6;
+  const out = randomBatch(3, h * w * 3, 0.2, 0.8), tgt = randomBatch(4, h * w * 3, 0.1, 0.9);
+  const g = new Float32Array(out.length);
+  gramLoss(out, tgt, h, w, g, 1, 3.5);
+  let worst = 0, big = 0;
+  for (let i = 0; i < out.length; i += 5) {
+    const p = out.slice(), m = out.slice();
+    p[i] += 1e-3, m[i] -= 1e-3;
+    const fd = (gramLoss(p, tgt, h, w, undefined, 1, 3.5) -
+      gramLoss(m, tgt, h, w, undefined, 1, 3.5)) / (p[i] - m[i]);
+    worst = Math.max(worst, Math.abs(fd - g[i]));
+    big = Math.max(big, Math.abs(fd));
+  }
+  assert(big > 0, "zero gradient");
+  assert(worst < 1e-3 * big, `finite differences vs analytic gradient: ${worst} (scale ${big})`);
+});
+
+Deno.test("scaled gradient channels make the Gram loss see noise the plain one barely does", () => {
+  const h = 24, w = 24, r = seededRandom(9);
+  const tgt = new Float32Array(h * w * 3);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      for (let c = 0; c < 3; c++) {
+        tgt[(y * w + x) * 3 + c] = 0.4 + 0.2 * Math.sin(x / 4 + y / 6 + c);
+      }
+    }
+  }
+  const shifted = tgt.map((v, i) => v + (i % 3 === 0 ? 0.03 : 0)); // colour error only
+  const noisy = tgt.map((v) => v + 0.03 * (r() - 0.5) * 3.4); // same-size noise, no colour error
+  const gs = gramGradScale(tgt, 1, h, w);
+  // hand check of the scale: sin waves of periods 8π and 12π have tiny Sobel responses
+  assert(gs > 5, `scale ${gs}`);
+  const ratio = (s: number) =>
+    gramLoss(noisy, tgt, h, w, undefined, 1, s) / gramLoss(shifted, tgt, h, w, undefined, 1, s);
+  const plain = ratio(1), scaled = ratio(gs);
+  assert(plain < 0.2, `plain: noise / colour error = ${plain}`);
+  assert(scaled > 20 * plain, `scaled: noise / colour error = ${scaled} vs plain ${plain}`);
 });

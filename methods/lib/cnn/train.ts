@@ -53,6 +53,23 @@ export interface CnnTrainerOptions {
   readonly kernels?: KernelRoute;
   /** Worker threads (default: hardware concurrency, at most 8; 0 runs on the calling thread). */
   readonly workers?: number;
+  /** Learning-rate multiplier of the residual branch (conv1, conv2); the head keeps 1 (default 1). */
+  readonly residualLr?: number;
+}
+
+/**
+ * Per-parameter lr multipliers for {@link AdamW}: `residualLr` on the residual branch (w1, b1,
+ * w2, b2, the first params), 1 on the 1×1 head (the last 12); undefined when it is 1.
+ */
+export function residualLrScale(hidden: number, residualLr = 1): Float32Array | undefined {
+  if (residualLr === 1) return undefined;
+  if (!(Number.isFinite(residualLr) && residualLr >= 0)) {
+    throw new OptionError("residualLr", `${residualLr} is not ≥ 0`);
+  }
+  const P = cnnParamCount(hidden);
+  const s = new Float32Array(P).fill(residualLr);
+  s.fill(1, P - 12);
+  return s;
 }
 
 /** The result of one step: the loss terms before the update. */
@@ -174,10 +191,10 @@ export class CnnTrainer {
     return { terms: { ...terms, total: totalLoss(terms, this.losses) }, grad, output };
   }
 
-  /** One forward + backward + AdamW update; returns the loss terms before the update. */
-  async step(b: CnnBatch): Promise<StepResult> {
+  /** One forward + backward + AdamW update (at `lr` when given); returns the loss terms before it. */
+  async step(b: CnnBatch, lr?: number): Promise<StepResult> {
     const { terms, grad } = await this.gradient(b);
-    this.#opt.step(this.#params, grad);
+    this.#opt.step(this.#params, grad, lr);
     return terms;
   }
 
@@ -246,6 +263,8 @@ export interface TrainColorCnnOptions {
   readonly weightDecay?: number;
   /** AdamW betas (default [0.9, 0.999]). */
   readonly betas?: readonly [number, number];
+  /** Learning-rate multiplier of the residual branch (default 1). */
+  readonly residualLr?: number;
   /** Loss weights; missing ones take the paper's stage-1 defaults. */
   readonly losses?: Partial<LossWeights>;
   /** Draws the batch of a step (source and pseudo-target crops). */
@@ -261,8 +280,16 @@ export interface TrainColorCnnOptions {
   readonly kernels?: KernelRoute;
   /** Called after each step. */
   readonly progress?: (done: number, total: number) => void;
-  /** Called after each step with its loss terms. */
-  readonly onStep?: (step: number, terms: LossTerms) => void;
+  /**
+   * Learning rate of step `s` (0-based); default: `lr` throughout (the paper's constant rate).
+   * See {@link learningRateSchedule}.
+   */
+  readonly lrAt?: (step: number) => number;
+  /**
+   * Called after each step with its loss terms and a getter of the weights after the update
+   * (for learning curves; copying them costs a little, so only call it when needed).
+   */
+  readonly onStep?: (step: number, terms: LossTerms, weights: () => CnnWeights) => void;
   /** Aborts training (rejects with the signal's reason). */
   readonly signal?: AbortSignal;
 }
@@ -276,6 +303,7 @@ async function trainerFor(opts: TrainColorCnnOptions): Promise<CnnTrainerLike> {
     weightDecay: opts.weightDecay,
     betas: opts.betas,
     losses: opts.losses,
+    residualLr: opts.residualLr,
   };
   const device = opts.device ?? "cpu";
   if (device !== "cpu") {
@@ -287,9 +315,39 @@ async function trainerFor(opts: TrainColorCnnOptions): Promise<CnnTrainerLike> {
   return await createCnnTrainer({ ...common, workers: opts.workers, kernels: opts.kernels });
 }
 
+/** A learning-rate schedule: constant, or cosine decay (to 0 after `steps`) after linear warm-up. */
+export interface LearningRateSchedule {
+  /** `constant` (the paper) or `cosine`. */
+  readonly kind: "constant" | "cosine";
+  /** Peak learning rate. */
+  readonly lr: number;
+  /** Total steps. */
+  readonly steps: number;
+  /** Linear warm-up steps from lr/warmup to lr (cosine only; default 0). */
+  readonly warmup?: number;
+}
+
+/**
+ * The learning rate of each step under a schedule.
+ * @example
+ * ```ts
+ * const lrAt = learningRateSchedule({ kind: "cosine", lr: 3e-3, steps: 600, warmup: 30 });
+ * lrAt(0); // 1e-4
+ * ```
+ */
+export function learningRateSchedule(s: LearningRateSchedule): (step: number) => number {
+  const warmup = s.warmup ?? 0;
+  if (s.kind === "constant") return () => s.lr;
+  return (step) => {
+    if (step < warmup) return (s.lr * (step + 1)) / warmup;
+    const span = Math.max(1, s.steps - warmup);
+    return 0.5 * s.lr * (1 + Math.cos((Math.PI * (step - warmup)) / span));
+  };
+}
+
 /** What {@link trainColorCnn} needs of a trainer (CPU or WebGPU). */
 export interface CnnTrainerLike {
-  step(b: CnnBatch): Promise<StepResult>;
+  step(b: CnnBatch, lr?: number): Promise<StepResult>;
   readonly weights: CnnWeights;
   close(): void;
 }
@@ -320,8 +378,8 @@ export async function trainColorCnn(opts: TrainColorCnnOptions): Promise<CnnWeig
         throw new InputError(where, `crop ${b.h}×${b.w}, expected ${opts.crop}×${opts.crop}`);
       }
       validateBatch(b, where);
-      const terms = await trainer.step(b);
-      opts.onStep?.(s, terms);
+      const terms = await trainer.step(b, opts.lrAt?.(s));
+      opts.onStep?.(s, terms, () => trainer.weights);
       opts.progress?.(s + 1, opts.steps);
     }
     return trainer.weights;

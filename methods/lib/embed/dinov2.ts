@@ -13,6 +13,23 @@ import type { Device } from "../../../harness/method.ts";
 import type { RgbImage } from "../../../harness/types.ts";
 import { checkSignature, openSession, type OrtModel, runTensor } from "../onnx/runtime.ts";
 import type { Embedder } from "./embedder.ts";
+import { histUV, histY } from "../cnn/losses.ts";
+
+/**
+ * The paper's image-level descriptor without its VGG19 Gram block (no pretrained weights here):
+ * [CLS | soft Y histogram (64 bins, σ 0.02) | soft UV histogram (32×32, σ 0.03)] of the whole
+ * image, concatenated without per-block normalisation as in the paper. The histograms are the
+ * colour losses' (BT.601 luma and analog UV + 0.5; each pixel's bin weights normalised).
+ */
+export function sceneDescriptor(cls: Float32Array, img: RgbImage): Float32Array {
+  const px = img.width * img.height;
+  const y = histY(img.data, px), uv = histUV(img.data, px);
+  const out = new Float32Array(cls.length + y.length + uv.length);
+  out.set(cls);
+  out.set(y, cls.length);
+  out.set(uv, cls.length + y.length);
+  return out;
+}
 
 /** Environment variable naming the local DINOv2 ONNX file. */
 export const DINOV2_ENV = "ISP_BENCH_DINOV2_ONNX";
@@ -206,15 +223,20 @@ export async function createDinov2Embedder(opts: Dinov2Options = {}): Promise<Em
       ? last
       : (await run([{ width: size, height: size, data: new Float32Array(3 * size * size) }]))[0]
         .length;
+    const embed = async (images: readonly RgbImage[]): Promise<Float32Array[]> => {
+      const out: Float32Array[] = [];
+      for (let i = 0; i < images.length; i += batchSize) {
+        out.push(...(await run(images.slice(i, i + batchSize))));
+      }
+      return out;
+    };
     return {
       name: "dinov2",
       dim,
-      async embed(images: readonly RgbImage[]): Promise<Float32Array[]> {
-        const out: Float32Array[] = [];
-        for (let i = 0; i < images.length; i += batchSize) {
-          out.push(...(await run(images.slice(i, i + batchSize))));
-        }
-        return out;
+      embed,
+      async embedScenes(images: readonly RgbImage[]): Promise<Float32Array[]> {
+        const cls = await embed(images);
+        return images.map((img, i) => sceneDescriptor(cls[i], img));
       },
       dispose: () => m.session.release(),
     };

@@ -70,6 +70,21 @@ Deno.test("DINOv2 embedder: pre-processing, batching, CLS/mean/pooled outputs vs
     const one = await single.embed(images.slice(2, 3));
     assert.ok(maxAbsDiff(one[0], cls[2]) <= 1e-6);
     await single.dispose?.();
+    // Scene descriptors: [CLS | luma histogram (64) | chroma histogram (32×32)], each histogram
+    // a per-pixel normalised soft histogram (sums to 1); a flat grey scene peaks at Y = U = V = ½.
+    const grey = { width: 40, height: 30, data: new Float32Array(3600).fill(0.5) };
+    const scenes = await dino.embedScenes!([images[1], grey]);
+    assert.equal(scenes[0].length, 384 + 64 + 1024);
+    assert.ok(maxAbsDiff(scenes[0].subarray(0, 384), cls[1]) <= 1e-6);
+    const sum = (a: Float32Array) => a.reduce((x, y) => x + y, 0);
+    for (const s of scenes) {
+      assert.ok(Math.abs(sum(s.subarray(384, 448)) - 1) < 1e-4);
+      assert.ok(Math.abs(sum(s.subarray(448)) - 1) < 1e-4);
+    }
+    const argmax = (a: Float32Array) => a.indexOf(Math.max(...a));
+    assert.ok([31, 32].includes(argmax(scenes[1].subarray(384, 448))));
+    const uv = argmax(scenes[1].subarray(448));
+    assert.ok([15, 16].includes(Math.floor(uv / 32)) && [15, 16].includes(uv % 32), `${uv}`);
     await dino.dispose?.();
 
     const meanEmb = await createDinov2Embedder({ model: join(dir, "dino.onnx"), mode: "mean" });

@@ -12,6 +12,11 @@ export interface Embedder {
   readonly dim: number;
   /** One descriptor per image, in order. */
   embed(images: readonly RgbImage[]): Promise<Float32Array[]>;
+  /**
+   * Image-level (stitched scene) descriptors when they differ from `embed`'s (DINOv2: the
+   * paper's [CLS | Y histogram | UV histogram]); pairing uses `embed` when absent.
+   */
+  embedScenes?(images: readonly RgbImage[]): Promise<Float32Array[]>;
   /** Releases sessions or workers. */
   dispose?(): Promise<void> | void;
 }

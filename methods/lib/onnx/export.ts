@@ -11,6 +11,7 @@
  */
 import type { CnnWeights } from "../cnn/weights.ts";
 import { demosaicKernels } from "../isp/demosaic.ts";
+import { denoiseActive, denoiseKernel, type DenoiseOptions } from "../isp/denoise.ts";
 import { type PreIspOptions, resolvePreIspOptions } from "../isp/preisp.ts";
 import { OnnxGraphBuilder } from "./graph.ts";
 
@@ -18,6 +19,8 @@ import { OnnxGraphBuilder } from "./graph.ts";
 export interface OnnxExportOptions {
   /** Pre-ISP expressed in the graph (default: the paper's — bilinear, no WB, gamma 2.2). */
   preIsp?: PreIspOptions;
+  /** Denoise step between the pre-ISP and the CNN (default none). */
+  denoise?: DenoiseOptions;
   /** Graph name stored in the file. */
   graphName?: string;
 }
@@ -91,11 +94,25 @@ export function addColorCnn(g: OnnxGraphBuilder, x: string, w: CnnWeights): stri
   return g.node("Clip", [head, g.constant("lo", [], [0]), g.constant("hi", [], [1])]);
 }
 
-/** Builds the ONNX bytes of pre-ISP + colour CNN. */
+/**
+ * Appends the denoise step (`denoiseRgb`): being linear, it is one reflect-padded fixed 3→3 Conv.
+ * Reflect padding needs the image to be larger than the kernel radius (⌈3σ⌉).
+ */
+export function addDenoise(g: OnnxGraphBuilder, x: string, opts: DenoiseOptions): string {
+  const k = denoiseKernel(opts);
+  const r = (k.size - 1) / 2;
+  const pads = g.constant("pads", [8], [0, 0, r, r, 0, 0, r, r], "int64");
+  const padded = g.node("Pad", [x, pads], undefined, { mode: "reflect" });
+  return g.node("Conv", [padded, g.constant("denoise_w", [3, 3, k.size, k.size], k.weights)]);
+}
+
+/** Builds the ONNX bytes of pre-ISP (+ denoise) + colour CNN. */
 export function buildColorCnnOnnx(w: CnnWeights, opts: OnnxExportOptions = {}): Uint8Array {
   const g = new OnnxGraphBuilder(opts.graphName ?? "isp_bench_color_cnn");
   const raw = g.input("raw", "float32", ["N", 4, "H", "W"]);
-  const out = addColorCnn(g, addPreIsp(g, raw, opts.preIsp), w);
+  let x = addPreIsp(g, raw, opts.preIsp);
+  if (denoiseActive(opts.denoise)) x = addDenoise(g, x, opts.denoise);
+  const out = addColorCnn(g, x, w);
   g.node("Identity", [out], "rgb");
   g.output("rgb", "float32", ["N", 3, "H2", "W2"]);
   return g.toBytes("isp-bench: classical pre-ISP + 7K colour CNN; raw N×4×H×W → rgb N×3×2H×2W");

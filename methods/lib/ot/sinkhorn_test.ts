@@ -43,6 +43,9 @@ const CASES: [number, number, number, "sinkhorn" | "log", number][] = [
   [60, 50, 0.05, "log", 1000],
   [40, 40, 0.005, "log", 20000], // exp(−M/reg) underflows here in the scaling form
   [30, 30, 0.002, "sinkhorn", 1000], // tiny reg: neither converges in 1000 iterations
+  // log form stopped by the iteration bound long before convergence (47: not a multiple of the
+  // 10-iteration error check), so the plan depends on exactly how many updates ran
+  [30, 30, 0.002, "log", 47],
 ];
 
 Deno.test("sinkhorn and sinkhorn_log plans match POT 0.8.2 (relative 1e-8) with equal iteration counts", async () => {
@@ -74,7 +77,16 @@ Deno.test("sinkhorn and sinkhorn_log plans match POT 0.8.2 (relative 1e-8) with 
       assert.ok(maxAbsDiff(mg.cols, b) < 1e-9, `case ${k}: column marginal`);
     }
   }
-  assert.deepEqual(mine.map(({ r }) => r.converged), [true, true, true, true, true, true, false]);
+  assert.deepEqual(mine.map(({ r }) => r.converged), [
+    true,
+    true,
+    true,
+    true,
+    true,
+    true,
+    false,
+    false,
+  ]);
 });
 
 Deno.test("the log form survives a kernel that underflows to zero (closed form)", () => {

@@ -56,7 +56,7 @@ export const SCENE_PAIRING_DEFAULTS: Required<ScenePairingOptions> = {
   epsilon: 0.05,
   iterations: 20,
   temperature: 1,
-  topK: 4,
+  topK: 10,
   weighting: "scores",
   rankPrior: [0.4, 0.3, 0.2, 0.1],
 };

@@ -116,8 +116,10 @@ export async function buildPseudoPairs(
     opts.layout ?? {},
     maxSide,
   );
-  const srcSceneDesc = await embedder.embed(src.stitched);
-  const tgtSceneDesc = await embedder.embed(tgt.stitched);
+  const scenes = (im: readonly RgbImage[]) =>
+    embedder.embedScenes ? embedder.embedScenes(im) : embedder.embed(im);
+  const srcSceneDesc = await scenes(src.stitched);
+  const tgtSceneDesc = await scenes(tgt.stitched);
   const sceneMatch = pairScenes(srcSceneDesc, tgtSceneDesc, opts.scene, {
     ...DEFAULT_SOLVERS,
     ...opts.solvers,
