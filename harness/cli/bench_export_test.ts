@@ -2,18 +2,10 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { openDataset } from "../io/dataset.ts";
 import { readImage } from "../io/image.ts";
-import { writeTinyDataset } from "../protocol/testing.ts";
+import { captureIo as capture, writeTinyDataset } from "../protocol/testing.ts";
 import { openResultsDb } from "../store/results.ts";
 import { getMethod, resolveOptions } from "../registry.ts";
 import { bench } from "./bench.ts";
-
-function capture() {
-  const out: string[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (_: string) => {} },
-    stdout: () => out.join(""),
-  };
-}
 
 Deno.test("bench --export-onnx: writes each trained model, the file renders what the bench scored; resume keeps it", async () => {
   const dir = await Deno.makeTempDir({ prefix: "isp-bench-export-" });

@@ -1,19 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { readImage } from "../io/image.ts";
-import { writeTinyDataset } from "../protocol/testing.ts";
+import { captureIo as capture, writeTinyDataset } from "../protocol/testing.ts";
 import { leaderboard, openResultsDb } from "../store/results.ts";
 import { bench, isFixtureDataset } from "./bench.ts";
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
-    stdout: () => out.join(""),
-    stderr: () => err.join(""),
-  };
-}
 
 Deno.test("bench: end to end on a tiny dataset, report files, resume", async () => {
   const dir = await Deno.makeTempDir({ prefix: "isp-bench-cli-" });

@@ -4,7 +4,7 @@ import { bench } from "../cli/bench.ts";
 import { InputError } from "../errors.ts";
 import { readImage } from "../io/image.ts";
 import { readRaw } from "../io/raw.ts";
-import { writeTinyDataset } from "../protocol/testing.ts";
+import { captureIo as capture, writeTinyDataset } from "../protocol/testing.ts";
 import { listMethods, withPlugins } from "../registry.ts";
 import { listRuns, methodInfo, openResultsDb } from "../store/results.ts";
 import { isIgnoredPluginFile, loadPlugin, loadPlugins } from "./load.ts";
@@ -13,16 +13,6 @@ import { storeResults } from "../../leaderboard/results.ts";
 import { migrateAll } from "../../leaderboard/testing.ts";
 
 const testdata = (f: string) => new URL(`./testdata/${f}`, import.meta.url).pathname;
-
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { stdout: (t: string) => out.push(t), stderr: (t: string) => err.push(t) },
-    stdout: () => out.join(""),
-    stderr: () => err.join(""),
-  };
-}
 
 async function sha256sum(file: string): Promise<string> {
   const r = await new Deno.Command("sha256sum", { args: [file], stdout: "piped" }).output();

@@ -87,3 +87,32 @@ export async function writeTinyDataset(
   }
   return { hiddenFiles };
 }
+
+/** Captured bench output: the `io` to pass to `bench`, and what it wrote to each stream. */
+export interface CapturedIo {
+  /** Pass to `bench(args, io)`. */
+  readonly io: { stdout(text: string): void; stderr(text: string): void };
+  /** Everything written to stdout. */
+  stdout(): string;
+  /** Everything written to stderr. */
+  stderr(): string;
+}
+
+/**
+ * Captures the bench's two output streams for assertions.
+ * @example
+ * ```ts
+ * const c = captureIo();
+ * assert.equal(await bench(["--help"], c.io), 0);
+ * assert.match(c.stdout(), /usage/);
+ * ```
+ */
+export function captureIo(): CapturedIo {
+  const out: string[] = [];
+  const err: string[] = [];
+  return {
+    io: { stdout: (t) => out.push(t), stderr: (t) => err.push(t) },
+    stdout: () => out.join(""),
+    stderr: () => err.join(""),
+  };
+}
