@@ -201,14 +201,17 @@ async function hostileScenario(db: string, dir: string): Promise<
     const j = await r.json();
     return j.id ? `${r.status} ${await settled(base, j.id)}` : `${r.status}`;
   };
-  const slowBody = () =>
-    new ReadableStream<Uint8Array>({
+  // 50 chunks of 1 KiB, one per 50 ms: a 2.5 s trickle, the same every run.
+  const slowBody = () => {
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
       async pull(ctl) {
         await new Promise((r) => setTimeout(r, 50));
         ctl.enqueue(new Uint8Array(1024));
-        if (Math.random() < 0.02) ctl.close();
+        if (++sent === 50) ctl.close();
       },
     });
+  };
   // Bodies are built before any timing: building a 256 MiB bomb here would pause this process.
   const lying1 = zipSync({ "valscene_0.png": lyingPng(1e9, 1) });
   const lying2 = zipSync({ "valscene_0.png": lyingPng(8000, 8000) });
