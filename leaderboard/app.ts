@@ -92,6 +92,11 @@ export interface AppOptions {
   authFailureLimit?: RateLimitOptions;
   /** Time allowed for an upload's body to arrive, ms (default 120 000). */
   bodyTimeoutMs?: number;
+  /**
+   * Header holding the client's address, set by the header-deadline front (`front.ts`). Only set
+   * this when every request comes through the front, which drops client-sent copies.
+   */
+  peerHeader?: string;
 }
 
 /** Request variables set by the auth middleware. */
@@ -216,7 +221,9 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   );
   app.use("*", async (c, next) => {
     // /healthz stays exempt: it is what monitoring polls.
-    if (c.req.path !== "/healthz" && !perIp.hit(clientIp(c))) return tooMany(c, "requests");
+    if (c.req.path !== "/healthz" && !perIp.hit(clientIp(c, opts.peerHeader))) {
+      return tooMany(c, "requests");
+    }
     await next();
   });
   app.onError((err, c) => {
@@ -435,7 +442,7 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   // --- authenticated routes: the token is checked before any body is read.
   const auth = (role: "team" | "admin") =>
     createMiddleware<Env>(async (c, next) => {
-      const ip = clientIp(c);
+      const ip = clientIp(c, opts.peerHeader);
       if (authFails.blocked(ip)) return tooMany(c, "failed authentications");
       const owner = await verifyBearer(db, c.req.header("authorization"));
       if (!owner) {
@@ -461,7 +468,7 @@ export async function createApp(opts: AppOptions): Promise<Hono> {
   app.post("/api/submissions", auth("team"), async (c) => {
     const owner = c.get("owner");
     if (!owner.team) return c.json({ error: "this token belongs to no team" }, 403);
-    if (!uploads.hit(clientIp(c))) return tooMany(c, "uploads");
+    if (!uploads.hit(clientIp(c, opts.peerHeader))) return tooMany(c, "uploads");
     const phase = phaseOf(c.req.query("phase"));
     if (!phase) return c.json({ error: "phase must be val or test" }, 400);
     const why = refused.get(phase);

@@ -60,8 +60,15 @@ export function createRateLimiter(opts: RateLimitOptions): RateLimiter {
   };
 }
 
-/** The client's address (`local` when the app is called without a connection, as in tests). */
-export function clientIp(c: Context): string {
+/**
+ * The client's address (`local` when the app is called without a connection, as in tests); with
+ * `peerHeader`, the address the front put in that header.
+ */
+export function clientIp(c: Context, peerHeader?: string): string {
+  // Behind the header-deadline front (front.ts) every connection comes from loopback; the front
+  // sets the client's address in its own header and drops any copy the client sent.
+  const forwarded = peerHeader ? c.req.header(peerHeader) : undefined;
+  if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address ?? "local";
   } catch {

@@ -4,7 +4,7 @@
  * ```sh
  * npx -y deno@2.9.6 task serve [--port 8000] [--host 127.0.0.1] [--db out/results.sqlite]
  *   [--data DATASET] [--outputs DIR] [--no-worker] [--max-upload-mb 64] [--cache-ttl-ms 5000]
- *   [--requests-per-minute 600]
+ *   [--requests-per-minute 600] [--header-timeout-s 10]
  * ```
  * With a PostgreSQL `--db`, more workers can run elsewhere (`leaderboard/worker.ts`).
  * @module
@@ -16,6 +16,7 @@ import { openDb } from "../harness/store/open.ts";
 import { RESULTS_MIGRATIONS } from "../harness/store/results.ts";
 import type { Db } from "../harness/store/types.ts";
 import { createApp } from "./app.ts";
+import { PEER_HEADER, startFront } from "./front.ts";
 import { createBoardCache } from "./cache.ts";
 import { warmCropThread } from "./crop_thread.ts";
 import { warmScoringThread } from "./score_thread.ts";
@@ -53,6 +54,12 @@ export interface ServeOptions {
   requestsPerMinute?: number;
   /** Time allowed for an upload's body to arrive, ms (default 120 000). */
   bodyTimeoutMs?: number;
+  /**
+   * Time allowed for a request's header block, ms (default 10 000): the server listens through
+   * the TCP front of `front.ts`, one request per connection. 0 serves directly, without a header
+   * deadline (Deno.serve has none).
+   */
+  headerTimeoutMs?: number;
   /** Called with the bound port once listening. */
   onListen?: (port: number) => void;
   /** Phases with targets; others refuse submissions with a 503 (default: found in `dataDir`). */
@@ -77,6 +84,7 @@ export interface RunningServer {
  * ```
  */
 export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServer> {
+  const headerTimeoutMs = opts.headerTimeoutMs ?? 10_000;
   const cache = createBoardCache({ ttlMs: opts.cacheTtlMs });
   let worker: WorkerHandle | undefined;
   const app = await createApp({
@@ -94,6 +102,7 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
       ? { max: Number.MAX_SAFE_INTEGER, windowMs: 60_000 }
       : { max: opts.requestsPerMinute ?? 600, windowMs: 60_000 },
     bodyTimeoutMs: opts.bodyTimeoutMs,
+    peerHeader: headerTimeoutMs > 0 ? PEER_HEADER : undefined,
   });
   // Threads start now: starting one later would pause request handling for ~0.1 s.
   if (opts.dataDir) warmCropThread();
@@ -109,20 +118,31 @@ export async function serveLeaderboard(opts: ServeOptions): Promise<RunningServe
     });
   }
   let bound = 0;
+  const listen = { port: opts.port ?? 8000, hostname: opts.hostname ?? "127.0.0.1" };
+  // Behind the front, the app itself listens on a free loopback port.
   const server = Deno.serve({
-    port: opts.port ?? 8000,
-    hostname: opts.hostname ?? "127.0.0.1",
+    ...(headerTimeoutMs > 0 ? { port: 0, hostname: "127.0.0.1" } : listen),
     onListen: (addr) => {
+      if (headerTimeoutMs > 0) return;
       bound = addr.port;
       opts.onListen?.(addr.port);
     },
   }, app.fetch);
+  const front = headerTimeoutMs > 0
+    ? startFront({
+      ...listen,
+      upstream: { hostname: "127.0.0.1", port: server.addr.port },
+      headerTimeoutMs,
+      onListen: opts.onListen,
+    })
+    : undefined;
   return {
     get port() {
-      return bound || server.addr.port;
+      return front?.port ?? (bound || server.addr.port);
     },
     async close() {
       await worker?.stop();
+      await front?.close();
       await server.shutdown();
     },
   };
@@ -147,6 +167,8 @@ Options:
   --max-upload-mb N    largest upload in MiB (default 64)
   --cache-ttl-ms N     leaderboard page cache lifetime in ms (default 5000)
   --requests-per-minute N  requests per client address and minute (default 600; 0: no limit)
+  --header-timeout-s N time allowed for a request's headers, one request per connection
+                       (default 10; 0: no deadline, keep-alive, Deno.serve directly)
   --help               this text`;
 
 async function main(args: string[]): Promise<void> {
@@ -164,15 +186,17 @@ async function main(args: string[]): Promise<void> {
       "max-upload-mb": { type: "string", default: "64" },
       "cache-ttl-ms": { type: "string", default: "5000" },
       "requests-per-minute": { type: "string", default: "600" },
+      "header-timeout-s": { type: "string", default: "10" },
     },
   });
   const values = v as Record<string, string | undefined> & { "no-worker"?: boolean };
-  let port = 0, mb = 0, ttl = 0, rpm = 0;
+  let port = 0, mb = 0, ttl = 0, rpm = 0, headerS = 0;
   try {
     port = intOption(values.port, "--port", { min: 0, max: 65535 });
     mb = intOption(values["max-upload-mb"], "--max-upload-mb", { max: 1 << 20 });
     ttl = intOption(values["cache-ttl-ms"], "--cache-ttl-ms", { min: 0 });
     rpm = intOption(values["requests-per-minute"], "--requests-per-minute", { min: 0 });
+    headerS = intOption(values["header-timeout-s"], "--header-timeout-s", { min: 0, max: 3600 });
   } catch (e) {
     if (!(e instanceof OptionError)) throw e;
     cliFail("serve", e.message);
@@ -203,6 +227,7 @@ async function main(args: string[]): Promise<void> {
     cacheTtlMs: ttl,
     scorable,
     requestsPerMinute: rpm,
+    headerTimeoutMs: headerS * 1000,
     onListen: (p) => console.log(`leaderboard on http://${values.host}:${p}/`),
   });
   const stop = async () => {
