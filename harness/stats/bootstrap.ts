@@ -99,19 +99,27 @@ function resampleMeans(
   const u = units(series[0].length, opts.groups);
   const draws = bootstrapDraws(u.length, opts);
   const b = draws.length / u.length;
-  const out = series.map(() => new Float64Array(b));
-  const sums = new Float64Array(series.length);
+  // Each unit enters a resample whole, so its sum and size are added once per draw: the cost per
+  // resample is the number of units, not of values.
+  const size = Int32Array.from(u, (members) => members.length);
+  const counts = new Int32Array(b);
   for (let r = 0; r < b; r++) {
-    sums.fill(0);
-    let count = 0;
-    for (let k = 0; k < u.length; k++) {
-      const members = u[draws[r * u.length + k]];
-      count += members.length;
-      for (const i of members) for (let s = 0; s < series.length; s++) sums[s] += series[s][i];
-    }
-    for (let s = 0; s < series.length; s++) out[s][r] = sums[s] / count;
+    for (let k = 0; k < u.length; k++) counts[r] += size[draws[r * u.length + k]];
   }
-  return out;
+  return series.map((values) => {
+    const unitSum = Float64Array.from(u, (members) => {
+      let sum = 0;
+      for (const i of members) sum += values[i];
+      return sum;
+    });
+    const out = new Float64Array(b);
+    for (let r = 0; r < b; r++) {
+      let sum = 0;
+      for (let k = 0; k < u.length; k++) sum += unitSum[draws[r * u.length + k]];
+      out[r] = sum / counts[r];
+    }
+    return out;
+  });
 }
 
 /**
