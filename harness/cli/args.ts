@@ -5,6 +5,11 @@
  * @module
  */
 import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
+
+/** The values `parseArgs` gives for `options` in strict mode. */
+export type ParsedValues<O extends ParseArgsOptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; options: O; strict: true }>
+>["values"];
 import { OptionError } from "../errors.ts";
 
 /** What {@link parseCli} needs. */
@@ -119,4 +124,37 @@ export async function runCli(
     if (e instanceof OptionError) cliFail(name, e.message, exit);
     throw e;
   }
+}
+
+/**
+ * For a CLI whose `main` returns its exit code: the parsed option values, or the code to return
+ * at once: 0 after printing `usage` for `--help`/`-h`, 2 after printing the parse error (unknown
+ * option, missing value) and `usage`. Positional arguments are refused.
+ * @example
+ * ```ts
+ * const parsed = parseOrExitCode(args, { out: { type: "string" } }, USAGE);
+ * if (typeof parsed === "number") return parsed;
+ * console.log(parsed.out);
+ * ```
+ */
+export function parseOrExitCode<O extends ParseArgsOptionsConfig>(
+  args: readonly string[],
+  options: O,
+  usage: string,
+): ParsedValues<O & { help: { type: "boolean"; short: "h" } }> | number {
+  const all = { ...options, help: { type: "boolean", short: "h" } } as O & {
+    help: { type: "boolean"; short: "h" };
+  };
+  let values;
+  try {
+    ({ values } = parseArgs({ args: [...args], options: all, strict: true }));
+  } catch (e) {
+    console.error(`error: ${(e as Error).message}\n\n${usage}`);
+    return 2;
+  }
+  if ((values as { help?: boolean }).help) {
+    console.log(usage);
+    return 0;
+  }
+  return values;
 }

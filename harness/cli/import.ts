@@ -4,8 +4,8 @@
  * paired val/test with hidden test targets and truth) from camera RAW files or a public dataset.
  * @module
  */
-import { parseArgs } from "node:util";
 import { InputError, OptionError } from "../errors.ts";
+import { parseOrExitCode } from "./args.ts";
 import { FORMATS, type ImportFormat } from "../import/formats.ts";
 import { importDataset } from "../import/build.ts";
 import { createProgress, type Progress } from "../progress.ts";
@@ -58,33 +58,19 @@ function fraction(name: string, v: string | undefined, dflt: number): number {
 
 /** Runs the CLI with `args`; returns the exit code (0 ok, 1 input error, 2 usage). */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        format: { type: "string" },
-        in: { type: "string" },
-        targets: { type: "string" },
-        out: { type: "string" },
-        seed: { type: "string" },
-        patch: { type: "string" },
-        val: { type: "string" },
-        test: { type: "string" },
-        force: { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = parseOrExitCode(args, {
+    format: { type: "string" },
+    in: { type: "string" },
+    targets: { type: "string" },
+    out: { type: "string" },
+    seed: { type: "string" },
+    patch: { type: "string" },
+    val: { type: "string" },
+    test: { type: "string" },
+    force: { type: "boolean" },
+    quiet: { type: "boolean" },
+  }, USAGE);
+  if (typeof values === "number") return values;
   let opts;
   try {
     if (!values.format) throw new OptionError("--format", "required");

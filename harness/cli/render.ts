@@ -4,9 +4,9 @@
  * the classical camera-aware pipeline or a trained model exported as ONNX.
  * @module
  */
-import { parseArgs } from "node:util";
 import { dirname, join } from "node:path";
 import { InputError, OptionError } from "../errors.ts";
+import { parseOrExitCode } from "./args.ts";
 import type { CameraMeta, RawImage, RgbImage } from "../types.ts";
 import {
   CAMERA_RAW_EXT,
@@ -124,33 +124,18 @@ function parseExposure(v: string | undefined): CameraExposure {
 
 /** Runs the CLI with `args`; returns the exit code (0 ok, 1 input error, 2 usage). */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        in: { type: "string" },
-        out: { type: "string" },
-        method: { type: "string" },
-        model: { type: "string" },
-        wb: { type: "string" },
-        exposure: { type: "string" },
-        curve: { type: "string" },
-        "no-orient": { type: "boolean" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = parseOrExitCode(args, {
+    in: { type: "string" },
+    out: { type: "string" },
+    method: { type: "string" },
+    model: { type: "string" },
+    wb: { type: "string" },
+    exposure: { type: "string" },
+    curve: { type: "string" },
+    "no-orient": { type: "boolean" },
+    quiet: { type: "boolean" },
+  }, USAGE);
+  if (typeof values === "number") return values;
   let camOpts: CameraPipelineOptions;
   try {
     if (!values.in) throw new OptionError("--in", "required");

@@ -3,8 +3,8 @@
  * against hidden targets with the challenge's metrics and prints a summary.
  * @module
  */
-import { parseArgs } from "node:util";
 import { InputError, OptionError } from "../errors.ts";
+import { parseOrExitCode } from "./args.ts";
 import { scoreSubmission, toCsv, writeFilesAtomic } from "../score.ts";
 import { printable } from "../text.ts";
 
@@ -61,30 +61,16 @@ async function checkWritable(option: string, path: string | undefined): Promise<
 
 /** Runs the CLI with `args`; returns the exit code. */
 export async function main(args: string[]): Promise<number> {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args,
-      options: {
-        pred: { type: "string" },
-        gt: { type: "string" },
-        out: { type: "string" },
-        csv: { type: "string" },
-        seed: { type: "string" },
-        resamples: { type: "string" },
-        quiet: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      strict: true,
-    }));
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const values = parseOrExitCode(args, {
+    pred: { type: "string" },
+    gt: { type: "string" },
+    out: { type: "string" },
+    csv: { type: "string" },
+    seed: { type: "string" },
+    resamples: { type: "string" },
+    quiet: { type: "boolean" },
+  }, USAGE);
+  if (typeof values === "number") return values;
   try {
     if (!values.pred) throw new OptionError("--pred", "required");
     if (!values.gt) throw new OptionError("--gt", "required");
