@@ -19,6 +19,7 @@ import { join } from "node:path";
 import { InputError, OptionError } from "../errors.ts";
 import { createRng } from "../random.ts";
 import type { CameraMeta, RgbImage } from "../types.ts";
+import { makeLayoutDirs } from "../io/dataset.ts";
 import { encodeNpy } from "../io/npy.ts";
 import { type CameraRawReader, openCameraRawReader } from "../io/camera_raw.ts";
 import { encodePng } from "../io/image.ts";
@@ -269,16 +270,7 @@ async function build(
   const { seed, patch } = settings;
   const photos = await readFormat(opts.format, opts.input, reader, opts.targets);
   const roles = assignRoles(photos, seed, settings.valFraction, settings.testFraction);
-  const dirs = [
-    "train/raw",
-    "train/rgb",
-    "val/raw",
-    "val/rgb",
-    "test/raw",
-    "hidden/test/rgb",
-    "hidden/train/rgb",
-  ];
-  for (const d of dirs) await Deno.mkdir(join(opts.out, d), { recursive: true });
+  await makeLayoutDirs(opts.out);
   await writeAtomic(statePath, json(settings));
 
   let black: readonly number[] | undefined, white = 0, bitDepth = 0;

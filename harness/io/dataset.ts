@@ -58,6 +58,31 @@ const RAW_DIRS = ["raw", "raws"];
 const RGB_DIRS = ["rgb", "jpegs", "gt", "targets"];
 const IMAGE_EXT = /\.(png|jpe?g)$/i;
 
+/** Patch folders of the layout, public and `hidden/`, relative to the dataset root. */
+export const PATCH_DIRS: readonly string[] = [
+  "train/raw",
+  "train/rgb",
+  "val/raw",
+  "val/rgb",
+  "test/raw",
+  "hidden/test/rgb",
+  "hidden/train/rgb",
+];
+
+/**
+ * Creates the layout's folders under `root` (default: the patch folders only).
+ * @example
+ * ```ts
+ * await makeLayoutDirs(await Deno.makeTempDir());
+ * ```
+ */
+export async function makeLayoutDirs(
+  root: string,
+  dirs: readonly string[] = PATCH_DIRS,
+): Promise<void> {
+  for (const d of dirs) await Deno.mkdir(join(root, d), { recursive: true });
+}
+
 /** Splits a patch name `<scene>_<index>` into its parts; `undefined` when it does not fit. */
 export function parsePatchName(name: string): { scene: string; index: number } | undefined {
   const m = name.match(/^(.*)_(\d+)$/);

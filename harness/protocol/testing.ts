@@ -5,7 +5,7 @@
  * @module
  */
 import { join } from "node:path";
-import { makeLayoutDirs } from "../../fixtures/build.ts";
+import { makeLayoutDirs } from "../io/dataset.ts";
 import { writePng } from "../io/image.ts";
 import { encodeRaw } from "../io/raw.ts";
 import { createRng } from "../random.ts";
