@@ -211,8 +211,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
       child.kill(signal);
       const status = await child.status;
       assert.equal(status.code, signal === "SIGINT" ? 130 : 143);
-      assert.ok(await gone(await pidOf("leader.pid")), "the command outlived the harness");
-      assert.ok(await gone(await pidOf("gc.pid")), "its child outlived the harness");
+      // Up to 10 s: under a parallel test run the kill and the reaping can lag; without the
+      // harness's handler the group would live for the whole `sleep 300`.
+      assert.ok(await gone(await pidOf("leader.pid"), 10_000), "the command outlived the harness");
+      assert.ok(await gone(await pidOf("gc.pid"), 10_000), "its child outlived the harness");
     });
   });
 }
