@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
+import { pngFile } from "../testing/png.ts";
 import { runPython } from "../testing/python.ts";
 import { InputError } from "../errors.ts";
 import { decodeImage, encodePng, imageHeader, quantize, readImage, writePng } from "./image.ts";
@@ -181,46 +182,10 @@ Deno.test("corrupt and truncated images fail with an InputError naming the file"
   }
 });
 
-/** A PNG with the given IHDR size and `idat` as its (zlib) image data, CRCs correct. */
-function rawPng(width: number, height: number, idat: Uint8Array): Uint8Array {
-  const chunk = (type: string, data: Uint8Array) => {
-    const out = new Uint8Array(12 + data.length);
-    const v = new DataView(out.buffer);
-    v.setUint32(0, data.length);
-    out.set(new TextEncoder().encode(type), 4);
-    out.set(data, 8);
-    v.setUint32(8 + data.length, crc32(out.subarray(4, 8 + data.length)));
-    return out;
-  };
-  const ihdr = new Uint8Array(13);
-  const v = new DataView(ihdr.buffer);
-  v.setUint32(0, width);
-  v.setUint32(4, height);
-  ihdr.set([8, 2, 0, 0, 0], 8); // 8-bit RGB, no interlace
-  const parts = [
-    Uint8Array.of(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", idat),
-    chunk("IEND", new Uint8Array()),
-  ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  parts.reduce((k, p) => (out.set(p, k), k + p.length), 0);
-  return out;
-}
-
-function crc32(b: Uint8Array): number {
-  let c = ~0;
-  for (const x of b) {
-    c ^= x;
-    for (let k = 0; k < 8; k++) c = (c >>> 1) ^ (0xedb88320 & -(c & 1));
-  }
-  return ~c >>> 0;
-}
-
 Deno.test("sizes come from the header: lying PNGs fail before any pixel is allocated", async () => {
   // 10⁹×1 and (2³¹−1)×1 in ~60 bytes: refused in well under a second.
   for (const w of [1e9, 2 ** 31 - 1]) {
-    const png = rawPng(w, 1, zlibSync(new Uint8Array(10)));
+    const png = pngFile(w, 1, zlibSync(new Uint8Array(10)));
     assert.ok(png.length < 100);
     assert.deepEqual(imageHeader(png, "x.png"), { format: "png", width: w, height: 1 });
     const t0 = performance.now();
@@ -228,13 +193,13 @@ Deno.test("sizes come from the header: lying PNGs fail before any pixel is alloc
     assert.ok(performance.now() - t0 < 500);
   }
   // Within the megapixel limit but not the target's size: refused from the header.
-  const small = rawPng(4000, 4000, zlibSync(new Uint8Array(10)));
+  const small = pngFile(4000, 4000, zlibSync(new Uint8Array(10)));
   await assert.rejects(
     decodeImage(small, "p.png", { expect: { width: 64, height: 64 } }),
     /p\.png: size 4000×4000 differs from the target's 64×64/,
   );
   // A 2×2 image whose data inflates to 10 MB stops at the 14 bytes it declares.
-  const bomb = rawPng(2, 2, zlibSync(new Uint8Array(10_000_000)));
+  const bomb = pngFile(2, 2, zlibSync(new Uint8Array(10_000_000)));
   await assert.rejects(decodeImage(bomb, "b.png"), /expands past its 14 bytes/);
   const jpeg = await Deno.readFile(join(import.meta.dirname!, "../../fixtures/photos/fog.jpg"));
   const h = imageHeader(jpeg, "fog.jpg");
@@ -249,10 +214,10 @@ Deno.test("a PNG with a wrong Adler-32 trailer is refused, as PIL refuses it", a
   const rows = new Uint8Array(2 * (1 + 6)).fill(7);
   rows[0] = rows[7] = 0; // filter bytes
   const z = zlibSync(rows);
-  const good = rawPng(2, 2, z);
+  const good = pngFile(2, 2, z);
   const badZ = z.slice();
   badZ[badZ.length - 1] ^= 1;
-  const bad = rawPng(2, 2, badZ);
+  const bad = pngFile(2, 2, badZ);
   const img = await decodeImage(good, "good.png");
   assert.equal(img.data[0], Math.fround(7 / 255));
   await assert.rejects(decodeImage(bad, "bad.png"), /bad\.png: corrupt PNG \(zlib Adler-32/);
